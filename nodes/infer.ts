@@ -1,0 +1,68 @@
+/**
+ * tinyml-infer: runs a model on the input in msg.payload, either locally with
+ * the project's interpreter (the model from msg.model, kept for later
+ * messages) or on a device (request/response over MQTT).
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { Interpreter } from '../src/runtime/interpreter';
+import { runJson } from '../src/runtime/io';
+import { inferOnDevice } from '../src/fleet/infer';
+import { isValidId } from '../src/fleet/topics';
+import { FleetError, ValidationError } from '../src/errors';
+import { fail } from './lib/node-utils';
+import type { FleetNode } from './lib/fleet-node';
+
+interface InferDef extends NodeDef {
+  target: 'local' | 'device';
+  fleet: string;
+  device: string;
+  timeout: string;
+}
+
+export = function register(RED: NodeAPI): void {
+  function TinymlInferNode(this: Node, config: InferDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    let local: Interpreter | undefined;
+    const fleetNode = config.fleet ? (RED.nodes.getNode(config.fleet) as FleetNode | null) : null;
+    node.on('input', (msg, send, done) => {
+      (async () => {
+        const m = msg as typeof msg & Record<string, unknown>;
+        if (m.model instanceof Uint8Array) {
+          local = new Interpreter(new Uint8Array(m.model));
+        }
+        if (!Array.isArray(m.payload))
+          throw new ValidationError('msg.payload must be the input array');
+        if ((config.target || 'local') === 'local') {
+          if (!local) throw new ValidationError('no model: send the .tflite in msg.model first');
+          const result = runJson(local, m.payload);
+          m.payload = result;
+          node.status({ fill: 'green', shape: 'dot', text: `${result.latencyMs.toFixed(2)} ms` });
+        } else {
+          if (!fleetNode) throw new ValidationError('no fleet (broker) is configured');
+          const deviceId = typeof m.device === 'string' ? m.device : config.device;
+          if (!deviceId || !isValidId(deviceId))
+            throw new ValidationError(`device id "${deviceId ?? ''}" is not valid`);
+          const client = await fleetNode.fleet.connection();
+          const result = await inferOnDevice(
+            client,
+            fleetNode.fleet.topics,
+            deviceId,
+            m.payload,
+            (Number(config.timeout) || 10) * 1000,
+          );
+          if (result.error) throw new FleetError(`device ${deviceId}: ${result.error}`);
+          m.payload = result;
+          node.status({
+            fill: 'green',
+            shape: 'dot',
+            text: `${deviceId}: ${result.latencyMs?.toFixed(2)} ms`,
+          });
+        }
+        send(m);
+        done();
+      })().catch((err) => fail(node, err, done));
+    });
+  }
+  RED.nodes.registerType('tinyml-infer', TinymlInferNode);
+};
