@@ -1,0 +1,71 @@
+import { strict as assert } from 'node:assert';
+import { parseSpec } from '../../src/model/spec';
+import { parseCsv, parseDataset } from '../../src/model/dataset';
+import { trainModel } from '../../src/model/train';
+import { ValidationError } from '../../src/errors';
+
+function fails(fn: () => unknown, pattern: RegExp): void {
+  assert.throws(fn, (err: Error) => err instanceof ValidationError && pattern.test(err.message));
+}
+
+describe('model spec and dataset validation', () => {
+  it('names the field and what was expected', () => {
+    fails(
+      () => parseSpec({ inputShape: [1], layers: [] }),
+      /spec\.layers must NOT have fewer than 1 items/,
+    );
+    fails(
+      () => parseSpec({ inputShape: [0], layers: [{ type: 'dense' }] }),
+      /spec\.inputShape\[0\] must be >= 1/,
+    );
+    fails(
+      () => parseSpec({ inputShape: [1], layers: [{ units: 3 }] }),
+      /spec\.layers\[0\]\.type is required/,
+    );
+    fails(
+      () => parseSpec({ inputShape: [1], layers: [{ type: 'dense' }], loss: 'mse2' }),
+      /spec\.loss must be one of/,
+    );
+    fails(() => parseSpec([1, 2]), /spec must be a JSON object/);
+  });
+
+  it('rejects an unknown layer type with the list of factories', async () => {
+    await assert.rejects(
+      trainModel(
+        { inputShape: [1], layers: [{ type: 'densee', units: 1 }] },
+        { xs: [[1]], ys: [1] },
+      ),
+      (err: Error) =>
+        err instanceof ValidationError &&
+        /spec\.layers\[0\]\.type "densee".*dense/.test(err.message),
+    );
+  });
+
+  it('rejects a dataset whose samples do not match the input shape', async () => {
+    await assert.rejects(
+      trainModel(
+        { inputShape: [2], layers: [{ type: 'dense', units: 1 }] },
+        { xs: [[1]], ys: [1] },
+      ),
+      /shape \[1\] \(1 values\); the model's input shape \[2\] takes 2/,
+    );
+  });
+
+  it('checks dataset structure', () => {
+    fails(() => parseDataset({ xs: [[1]], ys: [1, 2] }), /1 samples but data\.ys has 2/);
+    fails(() => parseDataset({ xs: [[1], [1, 2]], ys: [1, 2] }), /ragged/);
+    fails(() => parseDataset({ xs: 'a', ys: [1] }), /data\.xs must be an array/);
+  });
+
+  it('parses CSV with a header and text labels', () => {
+    const ds = parseCsv('a,b,label\n1,2,cat\n3,4,dog\n5,6,cat\n');
+    assert.deepEqual(ds.xs, [
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    assert.deepEqual(ds.ys, [0, 1, 0]);
+    assert.deepEqual(ds.labels, ['cat', 'dog']);
+    fails(() => parseCsv('a,label\n1,2\nx,3\n'), /CSV line 3 column 1 is not a number/);
+  });
+});
