@@ -32,4 +32,3 @@ export const distill = pending(
   'knowledge distillation from a teacher into a smaller student',
   'tinyml distill --teacher T/model.json --student-spec S.json --data DATA --out DIR [--temperature 4 --alpha 0.7]',
 );
-export const bench = pending('bench', 'benchmark tables', 'tinyml bench');
