@@ -1,0 +1,321 @@
+/**
+ * Full-integer quantization of a float model from calibrated ranges:
+ * int8 activations (asymmetric) or int16 activations (symmetric, the 16x8
+ * scheme), int8 symmetric weights, int32 (int8) or int64 (16x8) biases.
+ *
+ * The float model is rebuilt operator by operator into a new graph, so the
+ * float weight buffers disappear from the file instead of lingering beside
+ * their int8 copies. With float I/O the model keeps float32 inputs and
+ * outputs and gains a QUANTIZE op after each input and a DEQUANTIZE op
+ * before each output, as TF's converter emits them when inference_input_type
+ * stays float32.
+ */
+import {
+  type BuiltinOptions,
+  type Quantization,
+  type TensorDef,
+  type TensorTypeName,
+  type TfliteModel,
+  BuiltinOperator,
+  operatorName,
+} from '../../tflite/model';
+import { GraphBuilder } from '../../tflite/convert/graph-builder';
+import {
+  asymmetricParams,
+  INT16,
+  INT8,
+  quantizeValue,
+  symmetricParams,
+  type QuantParams,
+} from './arithmetic';
+import type { TensorRange } from './calibrate';
+import { bytesOf, constantBytes, constantFloats, metadataEntries } from './graph';
+import { INTEGER_RULES, integerOps, type ActivationType, type OpRule } from './ops';
+import { opVersion } from './versions';
+import { quantizeBias, quantizeWeights, quantizeWithScales } from './weights';
+import { UnsupportedError, ValidationError } from '../../errors';
+
+export interface IntegerOptions {
+  activations: ActivationType;
+  /** 'float32' keeps float I/O (QUANTIZE/DEQUANTIZE ops); 'integer' makes I/O the activation type. */
+  io: 'float32' | 'integer';
+  /** Quantize FULLY_CONNECTED weights per output channel instead of per tensor. */
+  perChannelDense: boolean;
+}
+
+export interface IntegerResult {
+  model: TfliteModel;
+  /** Things the user should know (widened ranges, raised weight scales). */
+  notes: string[];
+}
+
+function quantization(p: QuantParams | { scales: number[]; axis: number }): Quantization {
+  if ('scales' in p) {
+    return {
+      scale: p.scales,
+      zeroPoint: p.scales.map(() => 0),
+      quantizedDimension: p.axis,
+    };
+  }
+  return { scale: [p.scale], zeroPoint: [p.zeroPoint], quantizedDimension: 0 };
+}
+
+/** Parameters of an activation with calibrated range [min, max]. */
+function activationParams(r: TensorRange, type: ActivationType): QuantParams {
+  return type === 'int8'
+    ? asymmetricParams(r.min, r.max, INT8)
+    : symmetricParams(r.min, r.max, INT16.max);
+}
+
+export function quantizeInteger(
+  model: TfliteModel,
+  ranges: ReadonlyMap<number, TensorRange>,
+  options: IntegerOptions,
+): IntegerResult {
+  const sg = model.subgraphs[0];
+  const act = options.activations;
+  const actRange = act === 'int8' ? INT8 : INT16;
+  const g = new GraphBuilder();
+  const notes: string[] = [];
+
+  const ruleOf = (opIndex: number): OpRule => {
+    const op = sg.operators[opIndex];
+    const code = model.operatorCodes[op.opcodeIndex].builtinCode;
+    const rule = INTEGER_RULES.get(code);
+    if (!rule) {
+      throw new UnsupportedError(
+        `quantize: op ${operatorName(model, op)} (operator ${opIndex}) has no ${act} quantization; supported ops: ${integerOps().join(', ')}`,
+      );
+    }
+    return rule;
+  };
+
+  const rangeOf = (index: number): TensorRange => {
+    const r = ranges.get(index);
+    if (!r) {
+      throw new ValidationError(
+        `quantize: no calibrated range for tensor "${sg.tensors[index].name}"; calibration did not reach it`,
+      );
+    }
+    if (r.max - r.min === 0) {
+      notes.push(
+        `tensor "${sg.tensors[index].name}" was ${r.min} on every calibration sample; its scale is arbitrary`,
+      );
+    }
+    return r;
+  };
+
+  // 1. Parameters of every float activation, in execution order.
+  const params = new Map<number, QuantParams>();
+  for (const t of sg.inputs) params.set(t, activationParams(rangeOf(t), act));
+  sg.operators.forEach((op, i) => {
+    const rule = ruleOf(i);
+    for (const out of op.outputs) {
+      if (sg.tensors[out].type !== 'float32') {
+        throw new UnsupportedError(
+          `quantize: operator ${i} (${operatorName(model, op)}) outputs ${sg.tensors[out].type} tensor "${sg.tensors[out].name}"; only float32 activations are quantized`,
+        );
+      }
+      if (rule.output === 'calibrated') {
+        params.set(out, activationParams(rangeOf(out), act));
+      } else if (rule.output === 'input') {
+        const p = params.get(op.inputs[0]);
+        if (!p) throw new ValidationError(`quantize: operator ${i} input has no parameters`);
+        params.set(out, p);
+      } else {
+        params.set(out, rule.output[act]);
+      }
+    }
+  });
+
+  // 2. Activation tensors of the new graph.
+  const newIndex = new Map<number, number>();
+  const addActivation = (index: number, name: string): number => {
+    const t = sg.tensors[index];
+    return g.addTensor(name, t.shape, act, undefined, quantization(params.get(index)!));
+  };
+  const inputs: number[] = [];
+  const floatIo = options.io === 'float32';
+  // Inputs first: with float I/O, QUANTIZE ops head the operator list.
+  for (const t of sg.inputs) {
+    const def = sg.tensors[t];
+    if (floatIo) {
+      const f = g.addTensor(def.name, def.shape, 'float32');
+      const q = addActivation(t, `${def.name}_${act}`);
+      g.addOperator(
+        BuiltinOperator.QUANTIZE,
+        [f],
+        [q],
+        undefined,
+        opVersion({ code: BuiltinOperator.QUANTIZE, inputs: ['float32'], outputs: [act] }),
+      );
+      inputs.push(f);
+      newIndex.set(t, q);
+    } else {
+      const q = addActivation(t, def.name);
+      inputs.push(q);
+      newIndex.set(t, q);
+    }
+  }
+  const outputSet = new Set(sg.outputs);
+  for (const op of sg.operators) {
+    for (const out of op.outputs) {
+      if (newIndex.has(out)) continue;
+      const name =
+        floatIo && outputSet.has(out) ? `${sg.tensors[out].name}_${act}` : sg.tensors[out].name;
+      newIndex.set(out, addActivation(out, name));
+    }
+  }
+
+  // 3. Operators, with their constants quantized for their role.
+  const copied = new Map<number, number>();
+  const copyConstant = (index: number): number => {
+    let n = copied.get(index);
+    if (n === undefined) {
+      const t = sg.tensors[index];
+      n = g.addTensor(t.name, t.shape, t.type, constantBytes(model, t));
+      copied.set(index, n);
+    }
+    return n;
+  };
+  const floatConstant = (index: number): number => {
+    // A float constant operand of an elementwise op (ADD): quantized like an
+    // activation, from the range of its own values.
+    let n = copied.get(index);
+    if (n === undefined) {
+      const t = sg.tensors[index];
+      const values = constantFloats(model, t);
+      let lo = 0;
+      let hi = 0;
+      for (const v of values) {
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+      const p = activationParams({ min: lo, max: hi }, act);
+      const q = act === 'int8' ? new Int8Array(values.length) : new Int16Array(values.length);
+      values.forEach((v, i) => (q[i] = quantizeValue(v, p, actRange)));
+      n = g.addTensor(t.name, t.shape, act, q, quantization(p));
+      copied.set(index, n);
+    }
+    return n;
+  };
+
+  sg.operators.forEach((op, i) => {
+    const rule = ruleOf(i);
+    const code = model.operatorCodes[op.opcodeIndex].builtinCode;
+    const ins: number[] = op.inputs.map((t) => (t < 0 ? -1 : (newIndex.get(t) ?? -2)));
+    const types: (TensorTypeName | 'none')[] = op.inputs.map((t) => (t < 0 ? 'none' : act));
+    let perChannel = false;
+    if (rule.weights) {
+      const w = rule.weights;
+      perChannel = w.perChannel === 'always' || options.perChannelDense;
+      const wi = op.inputs[w.input];
+      const inParams = params.get(op.inputs[0]);
+      if (wi < 0 || !inParams) {
+        throw new ValidationError(
+          `quantize: operator ${i} (${operatorName(model, op)}) has no weights or input`,
+        );
+      }
+      const wt = sg.tensors[wi];
+      const wValues = constantFloats(model, requireFloatConst(model, wt, i));
+      let qw = quantizeWeights(wValues, wt.shape, perChannel ? w.axis : null);
+      const bi = rule.bias !== undefined ? op.inputs[rule.bias] : -1;
+      if (bi >= 0) {
+        const bt = sg.tensors[bi];
+        const bias = quantizeBias(
+          constantFloats(model, requireFloatConst(model, bt, i)),
+          inParams.scale,
+          qw.scales,
+          act === 'int8' ? 32 : 64,
+        );
+        if (bias.adjustedChannels.length > 0) {
+          notes.push(
+            `operator ${i} (${operatorName(model, op)}): weight scale raised on ${bias.adjustedChannels.length} channel(s) so the bias fits int${act === 'int8' ? 32 : 64}`,
+          );
+          qw = {
+            values: quantizeWithScales(
+              wValues,
+              wt.shape,
+              perChannel ? w.axis : null,
+              bias.weightScales,
+            ),
+            scales: bias.weightScales,
+            axis: qw.axis,
+          };
+        }
+        const biasType = act === 'int8' ? 'int32' : 'int64';
+        ins[rule.bias!] = g.addTensor(
+          bt.name,
+          bt.shape,
+          biasType,
+          bytesOf(bias.values),
+          quantization({ scales: bias.scales, axis: 0 }),
+        );
+        types[rule.bias!] = biasType;
+      }
+      ins[w.input] = g.addTensor(wt.name, wt.shape, 'int8', qw.values, quantization(qw));
+      types[w.input] = 'int8';
+    }
+    op.inputs.forEach((t, k) => {
+      if (t < 0 || ins[k] !== -2) return;
+      const def = sg.tensors[t];
+      if (def.type === 'float32') {
+        ins[k] = floatConstant(t);
+      } else {
+        ins[k] = copyConstant(t);
+        types[k] = def.type;
+      }
+    });
+    const options16 = adjustOptions(code, op.options, act);
+    g.addOperator(
+      code,
+      ins,
+      op.outputs.map((t) => newIndex.get(t)!),
+      options16,
+      opVersion({ code, inputs: types, outputs: op.outputs.map(() => act), perChannel }),
+    );
+  });
+
+  // 4. Outputs, dequantized to float32 with float I/O.
+  const outputs = sg.outputs.map((t) => {
+    const q = newIndex.get(t)!;
+    if (!floatIo) return q;
+    const def = sg.tensors[t];
+    const f = g.addTensor(def.name, def.shape, 'float32');
+    g.addOperator(
+      BuiltinOperator.DEQUANTIZE,
+      [q],
+      [f],
+      undefined,
+      opVersion({ code: BuiltinOperator.DEQUANTIZE, inputs: [act], outputs: ['float32'] }),
+    );
+    return f;
+  });
+
+  return { model: g.finish(inputs, outputs, model.description, metadataEntries(model)), notes };
+}
+
+function requireFloatConst(model: TfliteModel, t: TensorDef, opIndex: number): TensorDef {
+  if (t.type !== 'float32' || !constantBytes(model, t)) {
+    throw new UnsupportedError(
+      `quantize: operator ${opIndex} takes "${t.name}" (${t.type}) as weights or bias; expected a float32 constant`,
+    );
+  }
+  return t;
+}
+
+/**
+ * ADD with int16 activations: TF's 16x8 quantizer writes
+ * pot_scale_int16 = false (general scales; the schema default true means
+ * power-of-two scales only), as the seanet 16x8 models in the fixtures show.
+ */
+function adjustOptions(
+  code: number,
+  options: BuiltinOptions | undefined,
+  act: ActivationType,
+): BuiltinOptions | undefined {
+  if (act === 'int16' && code === BuiltinOperator.ADD) {
+    return { ...(options ?? { type: 'AddOptions' }), potScaleInt16: false };
+  }
+  return options;
+}
