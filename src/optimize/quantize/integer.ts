@@ -20,17 +20,11 @@ import {
   operatorName,
 } from '../../tflite/model';
 import { GraphBuilder } from '../../tflite/convert/graph-builder';
-import {
-  asymmetricParams,
-  INT16,
-  INT8,
-  quantizeValue,
-  symmetricParams,
-  type QuantParams,
-} from './arithmetic';
+import { INT16, INT8, quantizeValue, type QuantParams } from './arithmetic';
 import type { TensorRange } from './calibrate';
 import { bytesOf, constantBytes, constantFloats, metadataEntries } from './graph';
-import { INTEGER_RULES, integerOps, type ActivationType, type OpRule } from './ops';
+import type { ActivationType, OpRule } from './ops';
+import { activationParams, planActivations, ruleFor } from './activations';
 import { opVersion } from './versions';
 import { quantizeBias, quantizeWeights, quantizeWithScales } from './weights';
 import { UnsupportedError, ValidationError } from '../../errors';
@@ -60,13 +54,6 @@ function quantization(p: QuantParams | { scales: number[]; axis: number }): Quan
   return { scale: [p.scale], zeroPoint: [p.zeroPoint], quantizedDimension: 0 };
 }
 
-/** Parameters of an activation with calibrated range [min, max]. */
-function activationParams(r: TensorRange, type: ActivationType): QuantParams {
-  return type === 'int8'
-    ? asymmetricParams(r.min, r.max, INT8)
-    : symmetricParams(r.min, r.max, INT16.max);
-}
-
 export function quantizeInteger(
   model: TfliteModel,
   ranges: ReadonlyMap<number, TensorRange>,
@@ -78,55 +65,9 @@ export function quantizeInteger(
   const g = new GraphBuilder();
   const notes: string[] = [];
 
-  const ruleOf = (opIndex: number): OpRule => {
-    const op = sg.operators[opIndex];
-    const code = model.operatorCodes[op.opcodeIndex].builtinCode;
-    const rule = INTEGER_RULES.get(code);
-    if (!rule) {
-      throw new UnsupportedError(
-        `quantize: op ${operatorName(model, op)} (operator ${opIndex}) has no ${act} quantization; supported ops: ${integerOps().join(', ')}`,
-      );
-    }
-    return rule;
-  };
-
-  const rangeOf = (index: number): TensorRange => {
-    const r = ranges.get(index);
-    if (!r) {
-      throw new ValidationError(
-        `quantize: no calibrated range for tensor "${sg.tensors[index].name}"; calibration did not reach it`,
-      );
-    }
-    if (r.max - r.min === 0) {
-      notes.push(
-        `tensor "${sg.tensors[index].name}" was ${r.min} on every calibration sample; its scale is arbitrary`,
-      );
-    }
-    return r;
-  };
-
+  const ruleOf = (opIndex: number): OpRule => ruleFor(model, opIndex, act);
   // 1. Parameters of every float activation, in execution order.
-  const params = new Map<number, QuantParams>();
-  for (const t of sg.inputs) params.set(t, activationParams(rangeOf(t), act));
-  sg.operators.forEach((op, i) => {
-    const rule = ruleOf(i);
-    for (const out of op.outputs) {
-      if (sg.tensors[out].type !== 'float32') {
-        throw new UnsupportedError(
-          `quantize: operator ${i} (${operatorName(model, op)}) outputs ${sg.tensors[out].type} tensor "${sg.tensors[out].name}"; only float32 activations are quantized`,
-        );
-      }
-      if (rule.output === 'calibrated') {
-        params.set(out, activationParams(rangeOf(out), act));
-      } else if (rule.output === 'input') {
-        const p = params.get(op.inputs[0]);
-        if (!p) throw new ValidationError(`quantize: operator ${i} input has no parameters`);
-        params.set(out, p);
-      } else {
-        params.set(out, rule.output[act]);
-      }
-    }
-  });
+  const params = planActivations(model, ranges, act, notes);
 
   // 2. Activation tensors of the new graph.
   const newIndex = new Map<number, number>();
@@ -178,10 +119,14 @@ export function quantizeInteger(
     }
     return n;
   };
-  const floatConstant = (index: number): number => {
-    // A float constant operand of an elementwise op (ADD): quantized like an
-    // activation, from the range of its own values.
-    let n = copied.get(index);
+  const constants = new Map<string, number>();
+  const constParams = new Map<number, QuantParams>();
+  const floatConstant = (index: number, given?: QuantParams): number => {
+    // A float constant operand of an elementwise op (ADD, MUL, MAXIMUM):
+    // quantized like an activation, from the range of its own values, or
+    // with the parameters the op requires.
+    const key = given ? `${index}:${given.scale}:${given.zeroPoint}` : String(index);
+    let n = constants.get(key);
     if (n === undefined) {
       const t = sg.tensors[index];
       const values = constantFloats(model, t);
@@ -191,14 +136,18 @@ export function quantizeInteger(
         lo = Math.min(lo, v);
         hi = Math.max(hi, v);
       }
-      const p = activationParams({ min: lo, max: hi }, act);
+      const p = given ?? activationParams({ min: lo, max: hi }, act);
       const q = act === 'int8' ? new Int8Array(values.length) : new Int16Array(values.length);
       values.forEach((v, i) => (q[i] = quantizeValue(v, p, actRange)));
       n = g.addTensor(t.name, t.shape, act, q, quantization(p));
-      copied.set(index, n);
+      constants.set(key, n);
+      constParams.set(n, p);
     }
     return n;
   };
+  /** Parameters of an input of the new graph (activation or quantized constant). */
+  const paramsOfNew = (oldIndex: number, newIdx: number): QuantParams | undefined =>
+    constParams.get(newIdx) ?? params.get(oldIndex);
 
   sg.operators.forEach((op, i) => {
     const rule = ruleOf(i);
@@ -256,23 +205,57 @@ export function quantizeInteger(
       ins[w.input] = g.addTensor(wt.name, wt.shape, 'int8', qw.values, quantization(qw));
       types[w.input] = 'int8';
     }
+    const outParams = params.get(op.outputs[0])!;
     op.inputs.forEach((t, k) => {
       if (t < 0 || ins[k] !== -2) return;
       const def = sg.tensors[t];
       if (def.type === 'float32') {
-        ins[k] = floatConstant(t);
+        ins[k] = floatConstant(t, rule.inputsShareOutput ? outParams : undefined);
       } else {
         ins[k] = copyConstant(t);
         types[k] = def.type;
       }
     });
+    if (rule.inputsShareOutput) {
+      op.inputs.forEach((t, k) => {
+        if (t < 0 || types[k] !== act) return;
+        const p = paramsOfNew(t, ins[k])!;
+        if (p.scale === outParams.scale && p.zeroPoint === outParams.zeroPoint) return;
+        const requantized = g.addTensor(
+          `${sg.tensors[t].name}_requantized`,
+          sg.tensors[t].shape,
+          act,
+          undefined,
+          quantization(outParams),
+        );
+        g.addOperator(
+          BuiltinOperator.QUANTIZE,
+          [ins[k]],
+          [requantized],
+          undefined,
+          opVersion({ code: BuiltinOperator.QUANTIZE, inputs: [act], outputs: [act] }),
+        );
+        ins[k] = requantized;
+      });
+    }
+    let mulRescale: number | undefined;
+    if (code === BuiltinOperator.MUL) {
+      const [a, b] = [0, 1].map((k) => paramsOfNew(op.inputs[k], ins[k])!.scale);
+      mulRescale = (a * b) / outParams.scale;
+    }
     const options16 = adjustOptions(code, op.options, act);
     g.addOperator(
       code,
       ins,
       op.outputs.map((t) => newIndex.get(t)!),
       options16,
-      opVersion({ code, inputs: types, outputs: op.outputs.map(() => act), perChannel }),
+      opVersion({
+        code,
+        inputs: types,
+        outputs: op.outputs.map(() => act),
+        perChannel,
+        ...(mulRescale !== undefined ? { mulRescale } : {}),
+      }),
     );
   });
 

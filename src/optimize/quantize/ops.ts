@@ -32,6 +32,13 @@ export interface OpRule {
   weights?: WeightRule;
   bias?: number;
   output: 'calibrated' | 'input' | FixedOutput;
+  /**
+   * Inputs must carry the output's scale and zero point (the spec's "input
+   * and outputs must all have same scale/zero_point"): the integer kernels
+   * copy or compare raw values. An input with other parameters is
+   * requantized by a QUANTIZE op in front of the op, as TF's quantizer does.
+   */
+  inputsShareOutput?: boolean;
 }
 
 // Output constraints (spec op table; TFLM softmax_common.cc, logistic_common.cc
@@ -64,7 +71,12 @@ export const INTEGER_RULES: ReadonlyMap<number, OpRule> = new Map<number, OpRule
   ],
   [BuiltinOperator.RELU, { output: 'calibrated' }],
   [BuiltinOperator.RELU6, { output: 'calibrated' }],
+  [BuiltinOperator.LEAKY_RELU, { output: 'calibrated' }],
   [BuiltinOperator.ADD, { output: 'calibrated' }],
+  [BuiltinOperator.MUL, { output: 'calibrated' }],
+  [BuiltinOperator.CONCATENATION, { output: 'calibrated', inputsShareOutput: true }],
+  [BuiltinOperator.MAXIMUM, { output: 'calibrated', inputsShareOutput: true }],
+  [BuiltinOperator.MINIMUM, { output: 'calibrated', inputsShareOutput: true }],
   [BuiltinOperator.SOFTMAX, { output: SOFTMAX_OUT }],
   [BuiltinOperator.LOGISTIC, { output: LOGISTIC_OUT }],
   [BuiltinOperator.TANH, { output: TANH_OUT }],
@@ -74,6 +86,9 @@ export const INTEGER_RULES: ReadonlyMap<number, OpRule> = new Map<number, OpRule
   [BuiltinOperator.SQUEEZE, { output: 'input' }],
   [BuiltinOperator.MAX_POOL_2D, { output: 'input' }],
   [BuiltinOperator.AVERAGE_POOL_2D, { output: 'input' }],
+  // PAD fills with the zero point, which stands for 0.0 only in the input's
+  // own parameters.
+  [BuiltinOperator.PAD, { output: 'input' }],
 ]);
 
 export function integerOps(): string[] {

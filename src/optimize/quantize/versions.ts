@@ -56,6 +56,24 @@ export function opVersion(sig: OpSignature): number {
       if (in0 === 'int16') return 3;
       if (in0 === 'int8') return 2;
       return 1;
+    case BuiltinOperator.PAD:
+    case BuiltinOperator.CONCATENATION:
+      if (in0 === 'int16') return 3;
+      if (in0 === 'int8') return 2;
+      return 1;
+    case BuiltinOperator.MAXIMUM:
+    case BuiltinOperator.MINIMUM:
+      if (in0 === 'int16') return 4;
+      if (in0 === 'int8') return 2;
+      return 1;
+    case BuiltinOperator.LEAKY_RELU:
+      return in0 === 'int16' ? 2 : 1;
+    case BuiltinOperator.MUL:
+      // 4: quantized int16; 3: int8 whose rescale in1 × in2 / out is ≥ 1;
+      // 2: other int8.
+      if (in0 === 'int16') return 4;
+      if (in0 === 'int8') return (sig.mulRescale ?? 0) >= 1 ? 3 : 2;
+      return 1;
     case BuiltinOperator.QUANTIZE:
       return out0 === 'int16' ? 2 : 1;
     case BuiltinOperator.DEQUANTIZE:
