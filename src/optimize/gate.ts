@@ -22,7 +22,9 @@ import type { Evaluation } from './evaluate';
 import { readModel } from '../tflite/reader';
 import { BuiltinOperator } from '../tflite/model';
 import { isTinymlError, ValidationError } from '../errors';
-import { calibrate, calibrationSamples, type QuantizeMode } from './quantize/index';
+import { calibrate, calibrationSamples, QUANTIZE_MODES, type QuantizeMode } from './quantize/index';
+import { parseDataset } from '../model/dataset';
+import { ajv, check } from '../util/validate';
 import { inferTask, type BatchRunner, type Task } from './quantize/evaluate';
 import { quantizeAndReport, tryEvaluate, type EvaluationRequest } from './quantize/pipeline';
 import { measureModel, type ModelMeasure, type QuantizeReport } from './quantize/report';
@@ -91,13 +93,36 @@ function candidates(start: QuantizeMode, hasDense: boolean): Candidate[] {
   return all.slice(all.findIndex((c) => c.mode === start));
 }
 
+/** The gate's settings as the node and CLI pass them (data and runner checked apart). */
+export const gateSettingsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    maxAccuracyDropPp: { type: 'number', minimum: 0 },
+    maxMaeIncrease: { type: 'number', minimum: 0 },
+    integerIo: { type: 'boolean' },
+    startMode: { enum: [...QUANTIZE_MODES] },
+    task: { enum: ['classification', 'regression'] },
+  },
+} as const;
+const validateSettings = ajv.compile(gateSettingsSchema);
+
 const fmt = (x: number) => String(Number(x.toPrecision(3)));
 
 export async function accuracyGate(
   floatModel: Uint8Array,
   options: GateOptions,
 ): Promise<GateResult> {
-  const task = options.task ?? inferTask(floatModel, options.validation);
+  // Data and runner are checked apart; the rest is plain settings.
+  const { validation: v, calibration, ...rest } = options;
+  const settings: Record<string, unknown> = { ...rest };
+  delete settings.runner;
+  check(validateSettings, settings, 'gate');
+  const validation = parseDataset(v, 'validation');
+  if (!Array.isArray(calibration) || calibration.length === 0) {
+    throw new ValidationError('accuracy gate: calibration must hold at least one sample');
+  }
+  const task = options.task ?? inferTask(floatModel, validation);
   const limit = task === 'classification' ? options.maxAccuracyDropPp : options.maxMaeIncrease;
   if (limit === undefined || !(limit >= 0)) {
     throw new ValidationError(
@@ -106,7 +131,7 @@ export async function accuracyGate(
         : 'accuracy gate: a regression model needs maxMaeIncrease (≥ 0, in output units)',
     );
   }
-  const evaluation: EvaluationRequest = { data: options.validation, on: 'validation', task };
+  const evaluation: EvaluationRequest = { data: validation, on: 'validation', task };
   if (options.runner) evaluation.runner = options.runner;
   const baselineEval = await tryEvaluate(floatModel, evaluation, task);
   if (typeof baselineEval === 'string') {
@@ -133,7 +158,7 @@ export async function accuracyGate(
     const io = integer && options.integerIo ? (c.mode === 'int8' ? 'int8' : 'int16') : 'float32';
     let out;
     try {
-      if (integer && !cal) cal = calibrate(model, calibrationSamples(options.calibration));
+      if (integer && !cal) cal = calibrate(model, calibrationSamples(calibration));
       out = await quantizeAndReport(
         floatModel,
         integer ? cal : undefined,

@@ -151,5 +151,30 @@ describe('accuracy gate: decisions', function () {
       }),
       /a regression model needs maxMaeIncrease/,
     );
+    await assert.rejects(
+      accuracyGate(floatBytes, { validation, calibration, maxAccuracyDropPp: -1 }),
+      /gate.maxAccuracyDropPp must be >= 0/,
+    );
+    await assert.rejects(
+      accuracyGate(floatBytes, {
+        validation,
+        calibration,
+        maxAccuracyDropPp: 1,
+        maxDrop: 1,
+      } as unknown as Parameters<typeof accuracyGate>[1]),
+      /gate has unknown field "maxDrop"/,
+    );
+    await assert.rejects(
+      accuracyGate(floatBytes, {
+        validation: { xs: [[1]], ys: [] } as Dataset,
+        calibration,
+        maxAccuracyDropPp: 1,
+      }),
+      /validation.ys must NOT have fewer than 1 items/,
+    );
+    await assert.rejects(
+      accuracyGate(floatBytes, { validation, calibration: [], maxAccuracyDropPp: 1 }),
+      /calibration must hold at least one sample/,
+    );
   });
 });

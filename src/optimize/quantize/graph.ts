@@ -2,7 +2,8 @@
  * Reading the float model being rewritten: constant data, consumers and the
  * metadata to carry into the new model.
  */
-import type { TensorDef, TfliteModel } from '../../tflite/model';
+import type { Quantization, TensorDef, TfliteModel } from '../../tflite/model';
+import type { QuantParams } from './arithmetic';
 import { TfliteFormatError } from '../../errors';
 
 /** The float32 values of a constant tensor (a copy, so alignment never matters). */
@@ -35,4 +36,12 @@ export function metadataEntries(model: TfliteModel): { name: string; bytes: Uint
 /** Byte view of a typed array's elements (little-endian, as TFLite stores them). */
 export function bytesOf(a: ArrayBufferView): Uint8Array {
   return new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+}
+
+/** TFLite quantization parameters: per tensor, or per channel with zero points 0. */
+export function quantization(p: QuantParams | { scales: number[]; axis: number }): Quantization {
+  if ('scales' in p) {
+    return { scale: p.scales, zeroPoint: p.scales.map(() => 0), quantizedDimension: p.axis };
+  }
+  return { scale: [p.scale], zeroPoint: [p.zeroPoint], quantizedDimension: 0 };
 }

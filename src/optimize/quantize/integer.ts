@@ -12,8 +12,6 @@
  */
 import {
   type BuiltinOptions,
-  type Quantization,
-  type TensorDef,
   type TensorTypeName,
   type TfliteModel,
   BuiltinOperator,
@@ -22,12 +20,12 @@ import {
 import { GraphBuilder } from '../../tflite/convert/graph-builder';
 import { INT16, INT8, quantizeValue, type QuantParams } from './arithmetic';
 import type { TensorRange } from './calibrate';
-import { bytesOf, constantBytes, constantFloats, metadataEntries } from './graph';
+import { constantBytes, constantFloats, metadataEntries, quantization } from './graph';
+import { emitWeights } from './weighted';
 import type { ActivationType, OpRule } from './ops';
 import { activationParams, planActivations, ruleFor } from './activations';
 import { opVersion } from './versions';
-import { quantizeBias, quantizeWeights, quantizeWithScales } from './weights';
-import { UnsupportedError, ValidationError } from '../../errors';
+import { ValidationError } from '../../errors';
 
 export interface IntegerOptions {
   activations: ActivationType;
@@ -41,17 +39,6 @@ export interface IntegerResult {
   model: TfliteModel;
   /** Things the user should know (widened ranges, raised weight scales). */
   notes: string[];
-}
-
-function quantization(p: QuantParams | { scales: number[]; axis: number }): Quantization {
-  if ('scales' in p) {
-    return {
-      scale: p.scales,
-      zeroPoint: p.scales.map(() => 0),
-      quantizedDimension: p.axis,
-    };
-  }
-  return { scale: [p.scale], zeroPoint: [p.zeroPoint], quantizedDimension: 0 };
 }
 
 export function quantizeInteger(
@@ -156,54 +143,20 @@ export function quantizeInteger(
     const types: (TensorTypeName | 'none')[] = op.inputs.map((t) => (t < 0 ? 'none' : act));
     let perChannel = false;
     if (rule.weights) {
-      const w = rule.weights;
-      perChannel = w.perChannel === 'always' || options.perChannelDense;
-      const wi = op.inputs[w.input];
       const inParams = params.get(op.inputs[0]);
-      if (wi < 0 || !inParams) {
+      if (!inParams) {
         throw new ValidationError(
-          `quantize: operator ${i} (${operatorName(model, op)}) has no weights or input`,
+          `quantize: operator ${i} (${operatorName(model, op)}) has no input`,
         );
       }
-      const wt = sg.tensors[wi];
-      const wValues = constantFloats(model, requireFloatConst(model, wt, i));
-      let qw = quantizeWeights(wValues, wt.shape, perChannel ? w.axis : null);
-      const bi = rule.bias !== undefined ? op.inputs[rule.bias] : -1;
-      if (bi >= 0) {
-        const bt = sg.tensors[bi];
-        const bias = quantizeBias(
-          constantFloats(model, requireFloatConst(model, bt, i)),
-          inParams.scale,
-          qw.scales,
-          act === 'int8' ? 32 : 64,
-        );
-        if (bias.adjustedChannels.length > 0) {
-          notes.push(
-            `operator ${i} (${operatorName(model, op)}): weight scale raised on ${bias.adjustedChannels.length} channel(s) so the bias fits int${act === 'int8' ? 32 : 64}`,
-          );
-          qw = {
-            values: quantizeWithScales(
-              wValues,
-              wt.shape,
-              perChannel ? w.axis : null,
-              bias.weightScales,
-            ),
-            scales: bias.weightScales,
-            axis: qw.axis,
-          };
-        }
-        const biasType = act === 'int8' ? 'int32' : 'int64';
-        ins[rule.bias!] = g.addTensor(
-          bt.name,
-          bt.shape,
-          biasType,
-          bytesOf(bias.values),
-          quantization({ scales: bias.scales, axis: 0 }),
-        );
-        types[rule.bias!] = biasType;
+      const w = emitWeights(g, model, i, rule, inParams.scale, act, options.perChannelDense, notes);
+      perChannel = w.perChannel;
+      ins[rule.weights.input] = w.weights;
+      types[rule.weights.input] = 'int8';
+      if (w.bias !== undefined) {
+        ins[rule.bias!] = w.bias;
+        types[rule.bias!] = w.biasType;
       }
-      ins[w.input] = g.addTensor(wt.name, wt.shape, 'int8', qw.values, quantization(qw));
-      types[w.input] = 'int8';
     }
     const outParams = params.get(op.outputs[0])!;
     op.inputs.forEach((t, k) => {
@@ -276,15 +229,6 @@ export function quantizeInteger(
   });
 
   return { model: g.finish(inputs, outputs, model.description, metadataEntries(model)), notes };
-}
-
-function requireFloatConst(model: TfliteModel, t: TensorDef, opIndex: number): TensorDef {
-  if (t.type !== 'float32' || !constantBytes(model, t)) {
-    throw new UnsupportedError(
-      `quantize: operator ${opIndex} takes "${t.name}" (${t.type}) as weights or bias; expected a float32 constant`,
-    );
-  }
-  return t;
 }
 
 /**
