@@ -5,10 +5,12 @@
  * The reference is TensorFlow.js predict on the float model.
  */
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { convertLayersModel } from '../../src/tflite/convert';
 import { writeModel } from '../../src/tflite/writer';
 import { quantizeModel } from '../../src/optimize/quantize';
+import { readModel } from '../../src/tflite/reader';
 import { toFloat, toTensorValues } from '../../src/optimize/quantize/evaluate';
 import { accuracyGate } from '../../src/optimize/gate';
 import { trainModel } from '../../src/model/train';
@@ -16,6 +18,8 @@ import { PRESETS } from '../../src/model/presets';
 import { TfliteOracle } from './tflite-runtime';
 import { oracleRunner } from './quantize-oracle';
 import { maxRelDiff, predict, seededInput, seedWeights } from '../helpers/models';
+import { sharedModel } from '../helpers/paths';
+import { mulberry32 } from '../../src/model/random';
 
 const ACTIVATIONS = ['relu', 'relu6', 'tanh', 'sigmoid', 'softmax', 'linear'] as const;
 
@@ -95,6 +99,38 @@ describe('quantize: the real TFLite runtime', function () {
       if (a.outputs[0].data.some((v, j) => Math.abs(v - bf[j]) > 1e-7)) differing++;
     }
     assert.ok(differing <= 1, `${differing} of 30 samples differ`);
+  });
+
+  it("quantizes TF's float hello_world at least as well as TF's own int8 hello_world", async () => {
+    // Both files come from TensorFlow's converter (TFLM's hello_world
+    // example; the int8 one from its own training run, so the weights
+    // differ): our int8 of the float file must approximate sin(x) on [0, 2π]
+    // as well as TF's int8 file does, in the same runtime, and be smaller.
+    const float = new Uint8Array(readFileSync(sharedModel('hello_world_float.tflite')));
+    const tfInt8 = new Uint8Array(readFileSync(sharedModel('hello_world_int8.tflite')));
+    const rand = mulberry32(8);
+    const calib = Array.from({ length: 500 }, () => [rand() * 2 * Math.PI]);
+    const ours = quantizeModel(float, calib, { mode: 'int8', io: 'int8' }).bytes;
+    const errors = async (bytes: Uint8Array) => {
+      const sg = readModel(bytes).subgraphs[0];
+      const [inT, outT] = [sg.tensors[sg.inputs[0]], sg.tensors[sg.outputs[0]]];
+      let mae = 0;
+      let max = 0;
+      for (let i = 0; i < 100; i++) {
+        const x = ((i + 0.5) / 100) * 2 * Math.PI;
+        const real = await oracle.run(bytes, [toTensorValues([x], inT)]);
+        const e = Math.abs(toFloat(real.outputs[0].data, outT)[0] - Math.sin(x));
+        mae += e / 100;
+        max = Math.max(max, e);
+      }
+      return { mae, max };
+    };
+    const [a, b] = [await errors(ours), await errors(tfInt8)];
+    assert.ok(
+      a.mae <= b.mae && a.max <= b.max,
+      `ours ${JSON.stringify(a)}, TF ${JSON.stringify(b)}`,
+    );
+    assert.ok(ours.length < tfInt8.length, `${ours.length} bytes vs TF's ${tfInt8.length}`);
   });
 
   it('accuracy gate on the sine regression model walks the fallbacks with real errors', async () => {
