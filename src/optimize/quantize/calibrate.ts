@@ -59,7 +59,7 @@ function loggingResolver(ranges: Map<number, TensorRange>): OpResolver {
     const code = (BuiltinOperator as unknown as Record<string, number>)[name];
     const kernel = base.find(code)!;
     const logging: Kernel = {
-      prepare: (node) => kernel.prepare(node),
+      prepare: kernel.prepare.bind(kernel),
       eval(node, data) {
         kernel.eval(node, data);
         for (const t of node.outputs) observe(ranges, t);
