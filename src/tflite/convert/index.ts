@@ -1,10 +1,13 @@
 /**
  * Converts a TensorFlow.js LayersModel (Sequential or functional) into a
  * float32 TfliteModel: walks the layers in topological order, hands each to
- * its converter (layers.ts) and records the model's metadata.
+ * its converter (layers.ts, one file per layer family), checks every output
+ * shape against the one tfjs computed, applies TensorFlow's fusions
+ * (fuse.ts) and records the model's metadata.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { GraphBuilder } from './graph-builder';
+import { fuseGraph } from './fuse';
 import { LAYER_CONVERTERS } from './layers';
 import { encodeMetadata, METADATA_NAME, type ModelMetadata } from '../metadata';
 import type { TfliteModel } from '../model';
@@ -23,6 +26,20 @@ interface SymbolicLike {
   id: number;
   shape: (number | null)[];
   name: string;
+}
+
+/**
+ * The converter's shapes must be the ones tfjs computes (batch 1); a
+ * difference is a converter bug, caught here rather than as a wrong result on
+ * a device.
+ */
+function checkShape(shape: number[], sym: SymbolicLike, what: string): void {
+  const expected = sym.shape.map((d, i) => (d === null && i === 0 ? 1 : d));
+  if (expected.length !== shape.length || expected.some((d, i) => d !== null && d !== shape[i])) {
+    throw new Error(
+      `internal converter error: ${what} output is [${shape}] but tfjs computes [${expected}]`,
+    );
+  }
 }
 
 export function convertLayersModel(
@@ -75,11 +92,14 @@ export function convertLayersModel(
       weights.set(short, { shape: value.shape, values: value.dataSync() as Float32Array });
     }
     const config = layer.getConfig() as Record<string, unknown>;
-    const outs = convert({ g, layer, config, weights, inputs: layerInputs });
+    const outs = convert({ g, layer, className, config, weights, inputs: layerInputs });
     if (outs.length !== node.outputTensors.length) {
       throw new UnsupportedError(`layer "${layer.name}" produced ${outs.length} outputs`);
     }
-    node.outputTensors.forEach((sym, i) => tensorOf.set(sym.id, outs[i]));
+    node.outputTensors.forEach((sym, i) => {
+      checkShape(g.tensors[outs[i]].shape, sym, `layer "${layer.name}" (${className})`);
+      tensorOf.set(sym.id, outs[i]);
+    });
   }
 
   const outputs = (model.outputs as unknown as SymbolicLike[]).map((sym) => {
@@ -89,6 +109,7 @@ export function convertLayersModel(
     return t;
   });
 
+  fuseGraph(g, outputs);
   const meta: ModelMetadata = {
     name: options.metadata?.name ?? model.name,
     ...options.metadata,
