@@ -362,6 +362,27 @@ export const CASES: ConvertCase[] = [
     ops: ['PAD', 'CONV_2D'],
   },
   {
+    name: 'Nested Sequential model inside a functional one, and a Dense shared by two calls',
+    build: () => {
+      const features = tf.sequential({
+        layers: [
+          L.conv2d({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, activation: 'relu' }),
+          L.flatten(),
+        ],
+      });
+      const a = tf.input({ shape: [6, 6, 2] });
+      const b = tf.input({ shape: [6, 6, 2] });
+      const shared = L.dense({ units: 4 });
+      const fa = shared.apply(features.apply(a)) as tf.SymbolicTensor;
+      const fb = shared.apply(
+        L.flatten().apply(L.conv2d({ filters: 3, kernelSize: 3 }).apply(b)),
+      ) as tf.SymbolicTensor;
+      return tf.model({ inputs: [a, b], outputs: L.add().apply([fa, fb]) as tf.SymbolicTensor });
+    },
+    // tfjs orders layers by depth: both convolutions come first.
+    ops: ['CONV_2D', 'CONV_2D', 'RESHAPE', 'RESHAPE', 'FULLY_CONNECTED', 'FULLY_CONNECTED', 'ADD'],
+  },
+  {
     name: 'MobileNet-style block: conv s2 + BN + ReLU6, depthwise + BN + ReLU6, 1x1, GAP, Dense softmax',
     build: () =>
       seq(
