@@ -120,6 +120,7 @@ export function windowedOutputSize(
 
 /** Reorders a dense row-major array of `shape` by `perm` (out dim i = in dim perm[i]). */
 export function permute(values: Float32Array, shape: number[], perm: number[]): Float32Array {
+  if (shape.length === 4 && perm.join() === '3,0,1,2') return kernelToFilters(values, shape);
   const rank = shape.length;
   const outShape = perm.map((p) => shape[p]);
   const inStrides = new Array<number>(rank);
@@ -138,6 +139,26 @@ export function permute(values: Float32Array, shape: number[], perm: number[]): 
     for (let d = rank - 1; d >= 0; d--) {
       if (++index[d] < outShape[d]) break;
       index[d] = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * The Keras-to-TFLite convolution kernel transpose, [kh, kw, in, out] to
+ * [out, kh, kw, in], as plain loops: it is most of the converter's time on
+ * large models (bench/convert.bench.ts).
+ */
+function kernelToFilters(values: Float32Array, shape: number[]): Float32Array {
+  const [kh, kw, cin, cout] = shape;
+  const spatial = kh * kw;
+  const out = new Float32Array(values.length);
+  for (let o = 0; o < cout; o++) {
+    const base = o * spatial * cin;
+    for (let s = 0; s < spatial; s++) {
+      const src = s * cin * cout + o;
+      const dst = base + s * cin;
+      for (let i = 0; i < cin; i++) out[dst + i] = values[src + i * cout];
     }
   }
   return out;
