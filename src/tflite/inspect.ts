@@ -193,7 +193,12 @@ export function formatInspect(r: InspectReport): string {
   const lines: string[] = [];
   const m = r.metadata;
   if (m?.name) lines.push(`model        ${m.name}${m.version ? ` ${m.version}` : ''}`);
+  if (m?.description) lines.push(`description  ${m.description}`);
+  if (m?.task) lines.push(`task         ${m.task}`);
   if (m?.labels) lines.push(`labels       ${m.labels.join(', ')}`);
+  const s = m?.inputScaling;
+  if (s?.mean !== undefined) lines.push(`input        (x - ${s.mean}) / ${s.std}`);
+  if (s?.min !== undefined) lines.push(`input        (x - ${s.min}) / (${s.max} - ${s.min})`);
   if (m?.producer) lines.push(`producer     ${m.producer.name} ${m.producer.version}`);
   lines.push(`flash        ${bytes(r.flashBytes)}`);
   lines.push(

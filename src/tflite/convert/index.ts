@@ -11,9 +11,9 @@ import { GraphBuilder } from './graph-builder';
 import { fuseGraph } from './fuse';
 import { LAYER_CONVERTERS } from './layers';
 import type { WeightValue } from './context';
-import { encodeMetadata, METADATA_NAME, type ModelMetadata } from '../metadata';
+import { encodeMetadata, METADATA_NAME, type InputScaling, type ModelMetadata } from '../metadata';
 import type { TfliteModel } from '../model';
-import { UnsupportedError } from '../../errors';
+import { UnsupportedError, ValidationError } from '../../errors';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../version';
 
 export interface ConvertOptions {
@@ -124,6 +124,19 @@ function walk(g: GraphBuilder, container: ContainerLike, scope: Map<number, numb
   }
 }
 
+/** Per-feature input scaling must have one value per channel (last axis) of the input. */
+function checkScaling(scaling: InputScaling | undefined, shape: number[]): void {
+  if (!scaling) return;
+  const features = shape[shape.length - 1];
+  for (const [key, value] of Object.entries(scaling)) {
+    if (Array.isArray(value) && value.length !== features) {
+      throw new ValidationError(
+        `metadata.inputScaling.${key} has ${value.length} values; the model input [${shape}] has ${features} features (last axis)`,
+      );
+    }
+  }
+}
+
 export function convertLayersModel(
   model: tfTypes.LayersModel,
   options: ConvertOptions = {},
@@ -156,6 +169,7 @@ export function convertLayersModel(
   });
 
   fuseGraph(g, outputs);
+  checkScaling(options.metadata?.inputScaling, g.tensors[inputs[0]]?.shape ?? []);
   const meta: ModelMetadata = {
     name: options.metadata?.name ?? model.name,
     ...options.metadata,
