@@ -7,12 +7,12 @@
  *
  * Global average pooling is AVERAGE_POOL_2D with a filter as large as the
  * input, then RESHAPE to [batch, channels]. TensorFlow's converter writes MEAN
- * over axes [1, 2] instead; AVERAGE_POOL_2D is chosen because every TFLite
- * Micro kernel library has an optimised version of it (reference, CMSIS-NN
- * arm_avgpool_s8/s16, ESP-NN, Xtensa), while MEAN exists only as a reference
- * kernel that needs extra scratch memory for int8 (tflite-micro
- * kernels/reduce_common.cc) and in no optimised library; both compute the
- * same float result. Global max pooling is MAX_POOL_2D the same way.
+ * over axes [1, 2] instead; AVERAGE_POOL_2D is chosen because TFLite Micro's
+ * optimised kernel libraries have it (tflite-micro kernels/cmsis_nn, arc_mli
+ * and xtensa pooling.cc, and Espressif's ESP-NN) while MEAN is optimised only
+ * for Xtensa and its reference kernel requests arena scratch buffers
+ * (kernels/reduce_common.cc); both compute the same float result. Global max
+ * pooling is MAX_POOL_2D the same way.
  */
 import { BuiltinOperator } from '../model';
 import type { GraphBuilder } from './graph-builder';
