@@ -117,6 +117,43 @@ describe('inspect: real TFLM models', () => {
   });
 });
 
+/**
+ * TFLM's own figure for each model: the non-persistent (planned) bytes of the
+ * arena after AllocateTensors, measured with tflite-micro's
+ * RecordingMicroInterpreter and reference kernels (test/oracle/tflm/, run by
+ * hand: CI has no TFLM checkout). The planned section does not depend on the
+ * pointer size, so x86-64 gives what a 32-bit MCU gets.
+ */
+const TFLM_PLANNED_BYTES: Record<string, number> = {
+  'hello_world_float.tflite': 128,
+  'hello_world_int8.tflite': 32,
+  'micro_speech_quantized.tflite': 5968,
+  'person_detect.tflite': 55296,
+  'keyword_scrambled_8bit.tflite': 672,
+  'simple_add_model.tflite': 49152,
+  'seanet/conv0.tflite': 10432,
+  'seanet/conv1.tflite': 15488,
+  'seanet/add0.tflite': 1920,
+  'seanet/add1.tflite': 13824,
+  'seanet/pad0.tflite': 2608,
+  'seanet/pad3.tflite': 10368,
+};
+
+describe('inspect: planned arena against TFLM', () => {
+  it("equals TFLM's planned bytes, or stays below where TFLM kernels add scratch buffers", () => {
+    for (const [name, tflm] of Object.entries(TFLM_PLANNED_BYTES)) {
+      const ours = inspectFile(name).arenaBytes;
+      if (name === 'keyword_scrambled_8bit.tflite') {
+        // TFLM's SVDF kernel requests two scratch buffers in the arena
+        // (kernels/svdf_common.cc); the planner here knows only tensors.
+        assert.ok(ours < tflm, `${name}: ${ours} vs TFLM ${tflm}`);
+      } else {
+        assert.equal(ours, tflm, name);
+      }
+    }
+  });
+});
+
 describe('inspect: converted models', () => {
   it('counts MACs of conv, depthwise, pool and dense from the layer shapes', () => {
     const L = tf.layers;
