@@ -85,6 +85,12 @@ export function builtinOperatorVersion(sig: OpSignature): number {
       }
       if (o.weightsFormat === 1) return 2;
       return 1;
+    case B.SVDF:
+      if (in0 === 'int8') return 3;
+      if (in0 === 'float32' && in1 === 'int8' && out0 === 'float32') {
+        return o.asymmetricQuantizeInputs === true ? 4 : 2;
+      }
+      return 1;
     case B.MAX_POOL_2D:
     case B.AVERAGE_POOL_2D:
       if (in0 === 'int16' && out0 === 'int16') return 3;
