@@ -104,7 +104,13 @@ function validateTensor(model: TfliteModel, t: TensorDef, where: string): void {
       );
     }
     if (q.scale.length > 1) {
-      const dim = t.shape[q.quantizedDimension];
+      // Older TensorFlow converters copied the filter's quantized_dimension
+      // (3 for depthwise filters) onto the 1-D bias, e.g. TFLM's
+      // person_detect.tflite "Conv2d_0/Conv2D_bias" [8] with dimension 3.
+      // TFLite Micro runs such models (it reads one scale per bias element);
+      // full TFLite rejects them. Accept a vector with one scale per element.
+      const vector = t.shape.length === 1 && t.shape[0] === q.scale.length;
+      const dim = vector ? q.scale.length : t.shape[q.quantizedDimension];
       if (dim === undefined || dim !== q.scale.length) {
         throw new TfliteFormatError(
           `${where}: ${q.scale.length} per-channel scales along dimension ${q.quantizedDimension} of shape [${t.shape}]`,
