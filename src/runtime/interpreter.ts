@@ -169,6 +169,16 @@ export class Interpreter {
     }
   }
 
+  /**
+   * Runs operator `index` alone on whatever its input tensors hold (tests feed
+   * another runtime's intermediate tensors to compare one op at a time).
+   */
+  invokeOperator(index: number): void {
+    const n = this.nodes.find((p) => p.node.index === index);
+    if (!n) throw new ValidationError(`model has no operator ${index}`);
+    n.kernel.eval(n.node, n.data);
+  }
+
   /** Runs the model once, timing each operator (for benchmarks and profiling). */
   profile(): OpTiming[] {
     return this.nodes.map((n) => {

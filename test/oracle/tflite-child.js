@@ -52,17 +52,21 @@ function run(model, given) {
     return tf.tensor(given[i].data, spec.shape, dtype);
   });
   let out = model.predict(inputs.length === 1 ? inputs[0] : inputs);
-  if (out instanceof tf.Tensor) out = [out];
-  else if (!Array.isArray(out)) out = model.outputs.map((o) => out[o.name]);
-  const outputs = out.map((t, i) => ({
-    name: model.outputs[i].name,
-    shape: t.shape,
-    dtype: model.outputs[i].dtype,
-    data: Array.from(t.dataSync()),
-  }));
   inputs.forEach((t) => t.dispose());
+  if (out instanceof tf.Tensor) out = [out];
+  else if (!Array.isArray(out)) out = Object.values(out);
   out.forEach((t) => t.dispose());
-  return outputs;
+  // predict() keys several outputs by tensor name, and names may repeat or
+  // be empty: read the runner's output tensors in the model's order instead.
+  return model.modelRunner.getOutputs().map((info, i) => ({
+    name: info.name,
+    shape: info.shape
+      .split(',')
+      .filter((d) => d !== '')
+      .map(Number),
+    dtype: model.outputs[i].dtype,
+    data: Array.from(info.data()),
+  }));
 }
 
 // Times the runtime itself: the inputs are already in place from run(), and
