@@ -1,7 +1,7 @@
 /**
  * The hand-run TFLM oracle (README.md): converts every converter test model,
- * runs it and the real TFLM models in tflite-micro (arena.cc, built by
- * build.sh) and prints, per model, TFLM's planned arena against inspect's and
+ * runs it and the real TFLM models in a TFLite Micro runner built outside the
+ * project (README.md) and prints, per model, TFLM's planned arena against inspect's and
  * the largest difference between TFLM's outputs and tfjs predict.
  *
  *   node dist/test/oracle/tflm/run-tflm.js [path/to/arena]
