@@ -222,7 +222,7 @@ export function formatInspect(r: InspectReport): string {
   if (r.subgraphs > 1)
     lines.push(`subgraphs    ${r.subgraphs} (operators below are the main one's)`);
   lines.push('');
-  lines.push('  #  op                     MACs  outputs');
+  lines.push(`${'#'.padStart(3)}  ${'op'.padEnd(20)} ${'MACs'.padStart(10)}  outputs`);
   for (const o of r.ops) {
     const outs = o.outputs.map((i) => `[${r.tensors[i]?.shape ?? ''}]`).join(' ');
     lines.push(

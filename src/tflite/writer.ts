@@ -16,7 +16,7 @@ import {
 } from './model';
 
 export function writeModel(model: TfliteModel): Uint8Array {
-  const builder = new flatbuffers.Builder(1024 + totalBufferBytes(model));
+  const builder = new flatbuffers.Builder(capacityFor(model));
 
   // Buffers first: the builder writes back to front, so large constant data
   // ends up at the end of the file, after the small tables that describe it.
@@ -108,8 +108,27 @@ function bytesVector(builder: flatbuffers.Builder, data: Uint8Array, alignment: 
   return builder.endVector();
 }
 
-function totalBufferBytes(model: TfliteModel): number {
-  return model.buffers.reduce((n, b) => n + b.data.length + 16, 0);
+/**
+ * A generous estimate of the file size, so the builder never has to grow
+ * (each growth copies everything written so far): the buffers with their
+ * alignment, and a bound on every table, name and vector.
+ */
+function capacityFor(model: TfliteModel): number {
+  let n = 4096 + model.description.length * 3;
+  for (const b of model.buffers) n += b.data.length + 64;
+  for (const sg of model.subgraphs) {
+    for (const t of sg.tensors) {
+      n += 128 + t.name.length * 3 + 8 * (t.shape.length + (t.shapeSignature?.length ?? 0));
+      const q = t.quantization;
+      if (q) n += 64 + 12 * q.scale.length + 4 * ((q.min?.length ?? 0) + (q.max?.length ?? 0));
+    }
+    for (const op of sg.operators) {
+      n += 128 + 4 * (op.inputs.length + op.outputs.length) + (op.customOptions?.length ?? 0);
+    }
+    n += 64 + 4 * (sg.inputs.length + sg.outputs.length) + (sg.name?.length ?? 0) * 3;
+  }
+  n += 64 * model.operatorCodes.length + 128 * (model.metadata.length + model.signatureDefs.length);
+  return n;
 }
 
 function writeSubgraph(builder: flatbuffers.Builder, sg: SubGraphDef): flatbuffers.Offset {

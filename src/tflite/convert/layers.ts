@@ -36,7 +36,6 @@ export const LAYER_CONVERTERS: Record<string, LayerConverter> = {
   Softmax: softmaxLayer,
   Dropout: identity,
   SpatialDropout1D: identity,
-  SpatialDropout2D: identity,
   AlphaDropout: identity,
   GaussianDropout: identity,
   GaussianNoise: identity,
