@@ -11,11 +11,14 @@ import { FleetView, type FleetSnapshot } from './fleet-view';
 
 /** Snapshots per second at most: a group deploy to many devices sends many state messages. */
 const INTERVAL_MS = 250;
+/** Wait between attempts to reach a broker that refused or did not answer. */
+const RETRY_MS = 5000;
 
 export class FleetWatcher {
   readonly view: FleetView;
   private readonly client: FleetClient;
   private timer: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
   private lastSent = 0;
   private closed = false;
 
@@ -37,9 +40,18 @@ export class FleetWatcher {
     });
   }
 
+  /**
+   * Connects and subscribes. A broker that is not up yet (Node-RED often
+   * starts before it) is retried every RETRY_MS until close(); the first
+   * failure is still reported to the caller.
+   */
   async start(): Promise<void> {
     this.changed();
-    const mqtt = await this.client.connection();
+    const mqtt = await this.client.connection().catch((err: Error) => {
+      if (!this.closed)
+        this.retry = setTimeout(() => this.start().catch(() => undefined), RETRY_MS);
+      throw err;
+    });
     if (this.closed) return;
     mqtt.on('message', (topic: string, payload: Buffer) => {
       if (this.view.apply(topic, payload)) this.changed();
@@ -50,6 +62,7 @@ export class FleetWatcher {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.retry);
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.client.close();

@@ -202,6 +202,8 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
       if (!(await entry.isVisible())) await module.click();
       await entry.click();
       await page.locator('#red-ui-clipboard-dialog-ok').click();
+      await page.locator('#red-ui-clipboard-dialog').waitFor({ state: 'hidden' });
+      await page.locator('#red-ui-header-shade').waitFor({ state: 'hidden' });
       const label = tabLabel(file);
       const tab = page.locator('#red-ui-workspace-tabs .red-ui-tab-label', { hasText: label });
       await tab.waitFor({ state: 'visible', timeout: 10000 });
@@ -231,7 +233,17 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
 
   it('deploys the sine example and shows a device result in the debug sidebar', async () => {
     const label = tabLabel('sine-hello-world.json');
-    await page.locator('#red-ui-workspace-tabs .red-ui-tab-label', { hasText: label }).click();
+    // Click its tab only if it is not showing: a second click soon after the
+    // import test's would be a double click, which opens the flow's dialog.
+    const active = await page.evaluate(() => {
+      const RED = (globalThis as any).RED;
+      return RED.nodes.workspace(RED.workspaces.active())?.label;
+    });
+    if (active !== label) {
+      await page.locator('#red-ui-workspace-tabs .red-ui-tab-label', { hasText: label }).click();
+    }
+    // A modal's shade may still be fading out after the last import.
+    await page.locator('#red-ui-header-shade').waitFor({ state: 'hidden' });
     await page.click('#red-ui-header-button-deploy');
     // Node-RED asks before deploying a flow with unused config nodes or warnings.
     const confirm = page.locator('#node-dialog-confirm-deploy-deploy');
