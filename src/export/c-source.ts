@@ -8,7 +8,7 @@
  */
 import { readModel } from '../tflite/reader';
 import { inspectModel, type InspectReport } from '../tflite/inspect';
-import { RESOLVER_METHODS } from './resolver-methods';
+import { TFLM_RESOLVER_METHODS as RESOLVER_METHODS } from '../tflite/tflm-resolver';
 import { UnsupportedError, ValidationError } from '../errors';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import { sha256Hex } from '../util/sha256';

@@ -1,10 +1,13 @@
 /**
- * The MicroMutableOpResolver method that registers each builtin operator
- * (tensorflow/lite/micro/micro_mutable_op_resolver.h at tflite-micro commit
- * 90b983c2). Generated resolvers call exactly these, so a model's op list maps
- * to the registration calls a firmware build needs.
+ * The builtin ops TensorFlow Lite Micro can run, by the method of
+ * MicroMutableOpResolver that registers each (tflite-micro
+ * tensorflow/lite/micro/micro_mutable_op_resolver.h). A device build
+ * registers only the ops its model uses, so inspect can print the exact
+ * resolver a firmware needs, and name any op TFLM has no kernel for.
  */
-export const RESOLVER_METHODS: Readonly<Record<string, string>> = {
+
+/** Builtin op name → MicroMutableOpResolver method. */
+export const TFLM_RESOLVER_METHODS: Readonly<Record<string, string>> = {
   ABS: 'AddAbs',
   ADD: 'AddAdd',
   ADD_N: 'AddAddN',
@@ -23,13 +26,13 @@ export const RESOLVER_METHODS: Readonly<Record<string, string>> = {
   CONV_2D: 'AddConv2D',
   COS: 'AddCos',
   CUMSUM: 'AddCumSum',
-  DEPTH_TO_SPACE: 'AddDepthToSpace',
   DEPTHWISE_CONV_2D: 'AddDepthwiseConv2D',
+  DEPTH_TO_SPACE: 'AddDepthToSpace',
   DEQUANTIZE: 'AddDequantize',
   DIV: 'AddDiv',
   DYNAMIC_UPDATE_SLICE: 'AddDynamicUpdateSlice',
-  EMBEDDING_LOOKUP: 'AddEmbeddingLookup',
   ELU: 'AddElu',
+  EMBEDDING_LOOKUP: 'AddEmbeddingLookup',
   EQUAL: 'AddEqual',
   EXP: 'AddExp',
   EXPAND_DIMS: 'AddExpandDims',
@@ -57,9 +60,9 @@ export const RESOLVER_METHODS: Readonly<Record<string, string>> = {
   LOG_SOFTMAX: 'AddLogSoftmax',
   MAXIMUM: 'AddMaximum',
   MAX_POOL_2D: 'AddMaxPool2D',
-  MIRROR_PAD: 'AddMirrorPad',
   MEAN: 'AddMean',
   MINIMUM: 'AddMinimum',
+  MIRROR_PAD: 'AddMirrorPad',
   MUL: 'AddMul',
   NEG: 'AddNeg',
   NOT_EQUAL: 'AddNotEqual',
@@ -89,20 +92,45 @@ export const RESOLVER_METHODS: Readonly<Record<string, string>> = {
   SPACE_TO_DEPTH: 'AddSpaceToDepth',
   SPLIT: 'AddSplit',
   SPLIT_V: 'AddSplitV',
-  SQUEEZE: 'AddSqueeze',
   SQRT: 'AddSqrt',
   SQUARE: 'AddSquare',
   SQUARED_DIFFERENCE: 'AddSquaredDifference',
+  SQUEEZE: 'AddSqueeze',
   STRIDED_SLICE: 'AddStridedSlice',
   SUB: 'AddSub',
   SUM: 'AddSum',
   SVDF: 'AddSvdf',
   TANH: 'AddTanh',
-  TRANSPOSE_CONV: 'AddTransposeConv',
   TRANSPOSE: 'AddTranspose',
-  UNPACK: 'AddUnpack',
+  TRANSPOSE_CONV: 'AddTransposeConv',
   UNIDIRECTIONAL_SEQUENCE_LSTM: 'AddUnidirectionalSequenceLSTM',
+  UNPACK: 'AddUnpack',
   VAR_HANDLE: 'AddVarHandle',
   WHILE: 'AddWhile',
   ZEROS_LIKE: 'AddZerosLike',
 };
+
+export interface TflmResolver {
+  /** Method calls, in the order of `ops`. */
+  methods: string[];
+  /** Ops TFLM has no builtin kernel for (custom ops included). */
+  unsupported: string[];
+  /** The C++ that registers exactly these ops. */
+  code: string;
+}
+
+/** The MicroMutableOpResolver a TFLM firmware needs for these ops. */
+export function tflmResolver(ops: readonly string[]): TflmResolver {
+  const methods: string[] = [];
+  const unsupported: string[] = [];
+  for (const op of ops) {
+    const method = TFLM_RESOLVER_METHODS[op];
+    if (method) methods.push(method);
+    else unsupported.push(op);
+  }
+  const code = [
+    `tflite::MicroMutableOpResolver<${methods.length}> op_resolver;`,
+    ...methods.map((m) => `op_resolver.${m}();`),
+  ].join('\n');
+  return { methods, unsupported, code };
+}
