@@ -16,7 +16,6 @@ import { BuiltinOperator, type TfliteModel } from '../../tflite/model';
 import { constantFloats } from './graph';
 import { INTEGER_RULES } from './ops';
 import { rebuildModel } from './rebuild';
-import { opVersion } from './versions';
 import { quantizeWeights } from './weights';
 
 export function quantizeDynamicRange(
@@ -24,14 +23,12 @@ export function quantizeDynamicRange(
   options: { perChannelDense: boolean },
 ): TfliteModel {
   const sg = model.subgraphs[0];
-  const perChannelOps = new Set<number>();
   return rebuildModel(model, {
-    replaceConstant({ g, opIndex, code, position, tensor }) {
+    replaceConstant({ g, code, position, tensor }) {
       const rule = INTEGER_RULES.get(code)?.weights;
       const def = sg.tensors[tensor];
       if (!rule || rule.input !== position || def.type !== 'float32') return undefined;
       const perChannel = rule.perChannel === 'always' || options.perChannelDense;
-      if (perChannel) perChannelOps.add(opIndex);
       const q = quantizeWeights(
         constantFloats(model, def),
         def.shape,
@@ -43,22 +40,13 @@ export function quantizeDynamicRange(
         quantizedDimension: q.axis,
       });
     },
-    operator(opIndex, code, inputs, options, version) {
-      const weights = INTEGER_RULES.get(code)?.weights;
-      if (!weights) return { options, version };
-      const asymmetric = code === BuiltinOperator.FULLY_CONNECTED;
-      const newOptions =
-        asymmetric && options ? { ...options, asymmetricQuantizeInputs: true } : options;
-      return {
-        options: newOptions,
-        version: opVersion({
-          code,
-          inputs: ['float32', 'int8'],
-          outputs: ['float32'],
-          perChannel: perChannelOps.has(opIndex),
-          asymmetricQuantizeInputs: asymmetric,
-        }),
-      };
+    // Versions follow from the new weight types when the graph is finished
+    // (tflite/op-version.ts): hybrid FULLY_CONNECTED 9 with asymmetric
+    // inputs (12 per channel), CONV_2D 5 and DEPTHWISE_CONV_2D 6 per channel.
+    operator(_opIndex, code, _inputs, options, version) {
+      if (code !== BuiltinOperator.FULLY_CONNECTED) return { options, version };
+      const fc = options ?? { type: 'FullyConnectedOptions' };
+      return { options: { ...fc, asymmetricQuantizeInputs: true }, version };
     },
   });
 }

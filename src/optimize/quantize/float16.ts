@@ -10,7 +10,6 @@ import { BuiltinOperator, type TfliteModel } from '../../tflite/model';
 import { float16Bits } from './arithmetic';
 import { constantBytes, constantFloats } from './graph';
 import { rebuildModel } from './rebuild';
-import { opVersion } from './versions';
 
 export function quantizeFloat16(model: TfliteModel): TfliteModel {
   const sg = model.subgraphs[0];
@@ -29,17 +28,7 @@ export function quantizeFloat16(model: TfliteModel): TfliteModel {
           for (let i = 0; i < values.length; i++) half[i] = float16Bits(values[i]);
           const h = g.addTensor(def.name, def.shape, 'float16', new Uint8Array(half.buffer));
           const f = g.addTensor(`${def.name}_dequantized`, def.shape, 'float32');
-          g.addOperator(
-            BuiltinOperator.DEQUANTIZE,
-            [h],
-            [f],
-            undefined,
-            opVersion({
-              code: BuiltinOperator.DEQUANTIZE,
-              inputs: ['float16'],
-              outputs: ['float32'],
-            }),
-          );
+          g.addOperator(BuiltinOperator.DEQUANTIZE, [h], [f]);
           dequantized.set(t, f);
         }
       }

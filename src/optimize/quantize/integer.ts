@@ -12,7 +12,6 @@
  */
 import {
   type BuiltinOptions,
-  type TensorTypeName,
   type TfliteModel,
   BuiltinOperator,
   operatorName,
@@ -24,7 +23,6 @@ import { constantBytes, constantFloats, metadataEntries, quantization } from './
 import { emitWeights } from './weighted';
 import type { ActivationType, OpRule } from './ops';
 import { activationParams, planActivations, ruleFor } from './activations';
-import { opVersion } from './versions';
 import { ValidationError } from '../../errors';
 
 export interface IntegerOptions {
@@ -70,13 +68,7 @@ export function quantizeInteger(
     if (floatIo) {
       const f = g.addTensor(def.name, def.shape, 'float32');
       const q = addActivation(t, `${def.name}_${act}`);
-      g.addOperator(
-        BuiltinOperator.QUANTIZE,
-        [f],
-        [q],
-        undefined,
-        opVersion({ code: BuiltinOperator.QUANTIZE, inputs: ['float32'], outputs: [act] }),
-      );
+      g.addOperator(BuiltinOperator.QUANTIZE, [f], [q]);
       inputs.push(f);
       newIndex.set(t, q);
     } else {
@@ -140,8 +132,6 @@ export function quantizeInteger(
     const rule = ruleOf(i);
     const code = model.operatorCodes[op.opcodeIndex].builtinCode;
     const ins: number[] = op.inputs.map((t) => (t < 0 ? -1 : (newIndex.get(t) ?? -2)));
-    const types: (TensorTypeName | 'none')[] = op.inputs.map((t) => (t < 0 ? 'none' : act));
-    let perChannel = false;
     if (rule.weights) {
       const inParams = params.get(op.inputs[0]);
       if (!inParams) {
@@ -150,13 +140,8 @@ export function quantizeInteger(
         );
       }
       const w = emitWeights(g, model, i, rule, inParams.scale, act, options.perChannelDense, notes);
-      perChannel = w.perChannel;
       ins[rule.weights.input] = w.weights;
-      types[rule.weights.input] = 'int8';
-      if (w.bias !== undefined) {
-        ins[rule.bias!] = w.bias;
-        types[rule.bias!] = w.biasType;
-      }
+      if (w.bias !== undefined) ins[rule.bias!] = w.bias;
     }
     const outParams = params.get(op.outputs[0])!;
     op.inputs.forEach((t, k) => {
@@ -166,12 +151,11 @@ export function quantizeInteger(
         ins[k] = floatConstant(t, rule.inputsShareOutput ? outParams : undefined);
       } else {
         ins[k] = copyConstant(t);
-        types[k] = def.type;
       }
     });
     if (rule.inputsShareOutput) {
       op.inputs.forEach((t, k) => {
-        if (t < 0 || types[k] !== act) return;
+        if (t < 0 || sg.tensors[t].type !== 'float32') return;
         const p = paramsOfNew(t, ins[k])!;
         if (p.scale === outParams.scale && p.zeroPoint === outParams.zeroPoint) return;
         const requantized = g.addTensor(
@@ -181,34 +165,17 @@ export function quantizeInteger(
           undefined,
           quantization(outParams),
         );
-        g.addOperator(
-          BuiltinOperator.QUANTIZE,
-          [ins[k]],
-          [requantized],
-          undefined,
-          opVersion({ code: BuiltinOperator.QUANTIZE, inputs: [act], outputs: [act] }),
-        );
+        g.addOperator(BuiltinOperator.QUANTIZE, [ins[k]], [requantized]);
         ins[k] = requantized;
       });
     }
-    let mulRescale: number | undefined;
-    if (code === BuiltinOperator.MUL) {
-      const [a, b] = [0, 1].map((k) => paramsOfNew(op.inputs[k], ins[k])!.scale);
-      mulRescale = (a * b) / outParams.scale;
-    }
-    const options16 = adjustOptions(code, op.options, act);
+    // Versions are set by GraphBuilder.finish from the final tensor types
+    // (tflite/op-version.ts, TF's op_version.cc).
     g.addOperator(
       code,
       ins,
       op.outputs.map((t) => newIndex.get(t)!),
-      options16,
-      opVersion({
-        code,
-        inputs: types,
-        outputs: op.outputs.map(() => act),
-        perChannel,
-        ...(mulRescale !== undefined ? { mulRescale } : {}),
-      }),
+      adjustOptions(code, op.options, act),
     );
   });
 
@@ -218,13 +185,7 @@ export function quantizeInteger(
     if (!floatIo) return q;
     const def = sg.tensors[t];
     const f = g.addTensor(def.name, def.shape, 'float32');
-    g.addOperator(
-      BuiltinOperator.DEQUANTIZE,
-      [q],
-      [f],
-      undefined,
-      opVersion({ code: BuiltinOperator.DEQUANTIZE, inputs: [act], outputs: ['float32'] }),
-    );
+    g.addOperator(BuiltinOperator.DEQUANTIZE, [q], [f]);
     return f;
   });
 
