@@ -12,10 +12,11 @@
  *      granularity that lost less at int8 (per channel is not always better:
  *      finer weights can still round the other way at the output);
  *   4. float16 weights, float compute (near-lossless, half the float size);
- * and the first that stays within the limit is chosen. If none does, the
- * float32 model is kept and the report says so: the gate never ships a model
- * that breaks its promise. Every candidate is evaluated with the same runner
- * on the same data as the float baseline.
+ * and the first that stays within the limit and is smaller than the float
+ * model is chosen. If none does, the float32 model is kept and the report
+ * says so: the gate never ships a model that breaks its promise. Every
+ * candidate is evaluated with the same runner on the same data as the float
+ * baseline.
  */
 import type { Dataset } from '../model/dataset';
 import type { Evaluation } from './evaluate';
@@ -198,6 +199,12 @@ export async function accuracyGate(
     lossOf.set(c.name, loss);
     attempt.passed = loss <= limit;
     attempt.reason = `${what} ${fmt(loss)}${unit} ${attempt.passed ? '≤' : '>'} ${fmt(limit)}${unit}`;
+    if (attempt.passed && r.after.bytes >= baseline.bytes) {
+      // A tiny model can grow (float16's DEQUANTIZE ops and tensors cost more
+      // than half its weights save): nothing gained, so not chosen.
+      attempt.passed = false;
+      attempt.reason += `, but ${r.after.bytes} bytes is not smaller than the float model's ${baseline.bytes}`;
+    }
     attempts.push(attempt);
     if (attempt.passed) {
       const tried = attempts.map((a) => `${a.candidate}: ${a.reason}`).join('; ');

@@ -154,7 +154,9 @@ describe('quantize: the real TFLite runtime', function () {
     assert.deepEqual(tried, chain.slice(0, tried.length), gate.reason);
     for (const a of gate.attempts.slice(0, -1)) {
       assert.equal(a.passed, false);
-      assert.ok(a.maeIncrease! > 0, `${a.candidate} rejected with MAE increase ${a.maeIncrease}`);
+      // Rejected for a real loss, or for a file no smaller than the float one.
+      const grew = a.bytes! >= gate.baseline.bytes;
+      assert.ok(a.maeIncrease! > 0 || grew, `${a.candidate}: ${a.reason}`);
     }
     const [pt, pc, x16] = gate.attempts;
     assert.equal(x16.perChannelDense, pc.maeIncrease! < pt.maeIncrease!);

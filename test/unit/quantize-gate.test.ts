@@ -14,17 +14,21 @@ import type { BatchRunner } from '../../src/optimize/quantize/evaluate';
 import type { Dataset } from '../../src/model/dataset';
 import { seededInput, seedWeights } from '../helpers/models';
 
-const model = tf.sequential({
-  layers: [
-    tf.layers.dense({ inputShape: [6], units: 8, activation: 'relu' }),
-    tf.layers.dense({ units: 4, activation: 'softmax' }),
-  ],
-});
-seedWeights(model, 3, 0.8);
-const floatBytes = writeModel(convertLayersModel(model));
-const calibration = Array.from({ length: 20 }, (_, i) => Array.from(seededInput([6], 40 + i, 2)));
+function floatModel(hidden: number): Uint8Array {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [32], units: hidden, activation: 'relu' }),
+      tf.layers.dense({ units: 4, activation: 'softmax' }),
+    ],
+  });
+  seedWeights(model, 3, 0.8);
+  return writeModel(convertLayersModel(model));
+}
+// Big enough that every candidate's file is smaller than the float one.
+const floatBytes = floatModel(64);
+const calibration = Array.from({ length: 20 }, (_, i) => Array.from(seededInput([32], 40 + i, 2)));
 const validation: Dataset = {
-  xs: Array.from({ length: 200 }, (_, i) => Array.from(seededInput([6], 900 + i, 2))),
+  xs: Array.from({ length: 200 }, (_, i) => Array.from(seededInput([32], 900 + i, 2))),
   ys: Array.from({ length: 200 }, (_, i) => i % 4),
 };
 
@@ -115,6 +119,28 @@ describe('accuracy gate: decisions', function () {
     assert.equal(gate.report, undefined);
     assert.equal(gate.attempts.length, 4);
     assert.match(gate.reason, /^kept the float32 model: no candidate stayed within the limit/);
+  });
+
+  it('never chooses a candidate that is not smaller than the float model', async () => {
+    // On a 32-2-4 model float16 costs more in DEQUANTIZE ops and tensors than
+    // its half-size weights save.
+    const tiny = floatModel(2);
+    const gate = await accuracyGate(tiny, {
+      validation,
+      calibration,
+      maxAccuracyDropPp: 0,
+      startMode: 'float16',
+      runner: scriptedRunner({}),
+    });
+    const [attempt] = gate.attempts;
+    assert.equal(attempt.accuracyDropPp, 0);
+    assert.ok(attempt.bytes! >= tiny.length, `${attempt.bytes} vs ${tiny.length}`);
+    assert.equal(attempt.passed, false);
+    assert.match(
+      attempt.reason,
+      /^accuracy drop 0 pp ≤ 0 pp, but \d+ bytes is not smaller than the float model's \d+$/,
+    );
+    assert.equal(gate.chosen, 'float32');
   });
 
   it('starts where asked and gives integer candidates integer I/O when asked', async () => {
