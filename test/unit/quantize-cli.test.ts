@@ -134,7 +134,7 @@ describe('tinyml quantize', function () {
       [['--calib', floatPath], 1, /m\.tflite is not valid JSON/],
     ];
     writeFileSync(join(dir, 'noxs.json'), JSON.stringify({ ys: [1] }));
-    cases.push([['--calib', join(dir, 'noxs.json')], 1, /noxs\.json\.xs is required/]);
+    cases.push([['--calib', join(dir, 'noxs.json')], 1, /quantize\.calibration\.xs is required/]);
     writeFileSync(join(dir, 'short.json'), JSON.stringify({ xs: [[1, 2]] }));
     cases.push([
       ['--calib', join(dir, 'short.json')],

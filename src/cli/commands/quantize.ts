@@ -1,23 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { num, positional, readBytes, str, UsageError, type Command } from '../args';
 import { loadDataset } from './train';
-import { parseDataset, type Dataset } from '../../model/dataset';
-import { ajv, check } from '../../util/validate';
-import { QUANTIZE_IO, QUANTIZE_MODES, type QuantizeMode } from '../../optimize/quantize/index';
-import { quantizeAndReport } from '../../optimize/quantize/pipeline';
+import { QUANTIZE_IO, QUANTIZE_MODES } from '../../optimize/quantize/index';
+import { runQuantizeRequest, type QuantizeRequest } from '../../optimize/quantize/request';
 import { formatQuantizeReport } from '../../optimize/quantize/report';
-import { accuracyGate } from '../../optimize/gate';
-
-/** Calibration data: a dataset whose labels are optional (only xs are run). */
-const calibrationSchema = {
-  type: 'object',
-  required: ['xs'],
-  properties: {
-    xs: { type: 'array', minItems: 1 },
-    ys: { type: 'array' },
-  },
-} as const;
-const validateCalibration = ajv.compile<{ xs: unknown[]; ys?: unknown[] }>(calibrationSchema);
 
 export const quantize: Command = {
   name: 'quantize',
@@ -55,69 +41,38 @@ export const quantize: Command = {
     if (!(QUANTIZE_IO as readonly string[]).includes(ioType)) {
       throw new UsageError(`--io must be one of ${QUANTIZE_IO.join(', ')}, got "${ioType}"`);
     }
-    const integerMode = mode === 'int8' || mode === 'int16x8';
-    const calibPath = str(args, 'calib', integerMode);
-    const model = await readBytes(modelPath);
-    const label = str(args, 'label');
-    let calib: { xs: unknown[]; ys?: unknown[] } | undefined;
-    if (calibPath) {
-      calib = check(validateCalibration, await loadDataset(calibPath, label), calibPath);
-    }
+    const calibPath = str(args, 'calib', mode === 'int8' || mode === 'int16x8');
     const valPath = str(args, 'val');
     const maxDrop = num(args, 'max-drop');
     const maxMae = num(args, 'max-mae-increase');
     if ((maxDrop !== undefined || maxMae !== undefined) && !valPath) {
       throw new UsageError('--max-drop and --max-mae-increase need --val (held-out data)');
     }
-    const val = valPath ? parseDataset(await loadDataset(valPath, label), valPath) : undefined;
+    const model = await readBytes(modelPath);
+    const label = str(args, 'label');
+    const request: Record<string, unknown> = { mode, io: ioType };
+    if (args.values['per-channel']) request.perChannelDense = true;
+    if (calibPath) request.calibration = await loadDataset(calibPath, label);
+    if (valPath) request.validation = await loadDataset(valPath, label);
+    if (maxDrop !== undefined) request.maxAccuracyDropPp = maxDrop;
+    if (maxMae !== undefined) request.maxMaeIncrease = maxMae;
 
-    let text: string;
-    let json: unknown;
-    let bytes: Uint8Array;
-    if (val && (maxDrop !== undefined || maxMae !== undefined)) {
-      if (!calib) throw new UsageError('--calib is required by the accuracy gate');
-      const gate = await accuracyGate(model, {
-        validation: val,
-        calibration: calib.xs,
-        ...(maxDrop !== undefined ? { maxAccuracyDropPp: maxDrop } : {}),
-        ...(maxMae !== undefined ? { maxMaeIncrease: maxMae } : {}),
-        integerIo: ioType !== 'float32',
-        startMode: mode as QuantizeMode,
-      });
-      bytes = gate.bytes;
-      json = {
-        gate: { chosen: gate.chosen, reason: gate.reason, attempts: gate.attempts },
-        report: gate.report ?? null,
-        baseline: gate.baseline,
-      };
-      text = [
-        `accuracy gate: ${gate.reason}`,
-        ...(gate.report ? [formatQuantizeReport(gate.report)] : []),
-      ].join('\n');
-    } else {
-      // Without held-out data, labelled calibration data is the best there is
-      // (the report says which data the numbers come from).
-      let evaluation;
-      if (val) evaluation = { data: val, on: 'validation' as const };
-      else if (calib?.ys) {
-        const ds: Dataset = parseDataset(calib, calibPath);
-        evaluation = { data: ds, on: 'calibration' as const };
-      }
-      const result = await quantizeAndReport(
-        model,
-        calib?.xs,
-        { mode, io: ioType, ...(args.values['per-channel'] ? { perChannelDense: true } : {}) },
-        evaluation,
-      );
-      bytes = result.bytes;
-      json = { report: result.report };
-      text = formatQuantizeReport(result.report);
-    }
-    await writeFile(out, bytes);
+    const outcome = await runQuantizeRequest(model, request as QuantizeRequest);
+    await writeFile(out, outcome.bytes);
+    const json = {
+      ...(outcome.gate ? { gate: outcome.gate } : {}),
+      report: outcome.report ?? null,
+    };
     const reportPath = str(args, 'report');
     if (reportPath) await writeFile(reportPath, JSON.stringify(json, null, 2));
-    if (args.values.json) io.out(JSON.stringify(json));
-    else io.out(`wrote ${out}\n${text}`);
+    if (args.values.json) {
+      io.out(JSON.stringify(json));
+    } else {
+      const lines = [`wrote ${out}`];
+      if (outcome.gate) lines.push(`accuracy gate: ${outcome.gate.reason}`);
+      if (outcome.report) lines.push(formatQuantizeReport(outcome.report));
+      io.out(lines.join('\n'));
+    }
     return 0;
   },
 };
