@@ -17,11 +17,6 @@ function pending(name: string, summary: string, usage: string): Command {
   };
 }
 
-export const quantize = pending(
-  'quantize',
-  'post-training quantization (int8, float16, dynamic range)',
-  'tinyml quantize M.tflite --calib DATA.json --out Q.tflite [--mode int8|float16|dynamic] [--io int8|float32]',
-);
 export const prune = pending(
   'prune',
   'magnitude or structured pruning with fine-tuning',
