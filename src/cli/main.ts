@@ -9,6 +9,7 @@ import { convert } from './commands/convert';
 import { deploy } from './commands/deploy';
 import { device } from './commands/device';
 import { inspect } from './commands/inspect';
+import { keygen } from './commands/keygen';
 import { bench } from './commands/bench';
 import { distill, prune, quantize } from './commands/pending';
 import { run } from './commands/run';
@@ -26,6 +27,7 @@ export const COMMANDS: Command[] = [
   run,
   deploy,
   device,
+  keygen,
   bench,
 ];
 
