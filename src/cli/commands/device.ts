@@ -94,6 +94,8 @@ export const device: Command = {
       process.once('SIGTERM', stop);
     });
     for (const s of sources) s.stop();
+    // A piped stdin keeps the process alive after the agent stopped.
+    if (args.values.stdin) process.stdin.destroy();
     await agent.stop();
     return 0;
   },
