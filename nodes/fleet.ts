@@ -8,6 +8,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { FleetNode } from './lib/fleet-node';
 import { FleetClient, type TlsOptions } from '../src/fleet/client';
+import { loadPrivateKey } from '../src/fleet/signing';
 
 interface FleetDef extends NodeDef {
   broker: string;
@@ -29,28 +30,26 @@ export = function register(RED: NodeAPI): void {
       tlsNode.addTLSOptions(opts);
       tls = opts as TlsOptions;
     }
-    try {
-      this.fleet = new FleetClient({
-        broker: config.broker || 'mqtt://127.0.0.1:1883',
-        prefix: config.prefix || 'tinyml/',
-        username: this.credentials?.username,
-        password: this.credentials?.password,
-        signingKey: this.credentials?.signingKey || undefined,
-        tls,
-        clientId: `nodered-tinyml-${this.id.replace(/[^A-Za-z0-9]/g, '')}`,
-      });
-    } catch (err) {
-      // A bad signing key or prefix: say so, and give the other nodes a
-      // fleet without the key rather than none at all.
-      this.error(`tinyml-fleet: ${(err as Error).message}`);
-      this.fleet = new FleetClient({
-        broker: config.broker || 'mqtt://127.0.0.1:1883',
-        prefix: config.prefix || 'tinyml/',
-        username: this.credentials?.username,
-        password: this.credentials?.password,
-        tls,
-      });
+    let signingKey: string | undefined = this.credentials?.signingKey || undefined;
+    if (signingKey) {
+      try {
+        loadPrivateKey(signingKey, 'signing key');
+      } catch (err) {
+        // Say so, and deploy unsigned rather than not at all: devices that
+        // require signatures refuse unsigned models with the reason.
+        this.error(`tinyml-fleet: ${(err as Error).message}; deployments will not be signed`);
+        signingKey = undefined;
+      }
     }
+    this.fleet = new FleetClient({
+      broker: config.broker || 'mqtt://127.0.0.1:1883',
+      prefix: config.prefix || 'tinyml/',
+      username: this.credentials?.username,
+      password: this.credentials?.password,
+      signingKey,
+      tls,
+      clientId: `nodered-tinyml-${this.id.replace(/[^A-Za-z0-9]/g, '')}`,
+    });
     this.on('close', (_removed: boolean, done: () => void) => {
       this.fleet.close().then(done, done);
     });

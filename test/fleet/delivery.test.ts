@@ -15,7 +15,7 @@ import { sha256Hex } from '../../src/util/sha256';
 import { sharedModel } from '../helpers/paths';
 import { forEachBroker } from './brokers';
 import { TestFleet } from './harness';
-import { sineModel } from './models';
+import { classifier, sineModel } from './models';
 
 const v1 = sineModel('1');
 const v2 = sineModel('2', 6000);
@@ -87,6 +87,28 @@ forEachBroker('fleet delivery', (broker) => {
       ),
       /256/,
     );
+  });
+
+  it('reports the top label and score of a classifier with its result', async () => {
+    const input = [0.3, -1.2, 0.8, 0.1];
+    const { bytes, reference } = classifier(input);
+    fleet = await new TestFleet(broker()).start([{ id: 'esp-1', profile: 'esp32' }]);
+    const result = await deploy({
+      client: fleet.client,
+      registry: fleet.registry,
+      model: bytes,
+      target: { device: 'esp-1' },
+    });
+    assert.equal(result.outcomes[0].state, 'active', result.outcomes[0].error);
+    const r = await inferOnDevice(fleet.client, fleet.topics, 'esp-1', input, 5000);
+    // TensorFlow.js's prediction of the same model is the reference.
+    const best = reference.indexOf(Math.max(...reference));
+    assert.equal(r.label, ['cat', 'dog', 'bird'][best]);
+    assert.ok(
+      Math.abs(r.score! - reference[best]) < 1e-5,
+      `score ${r.score} vs ${reference[best]}`,
+    );
+    assert.deepEqual(r.model, { name: 'cls', version: '1', sha256: sha256Hex(bytes) });
   });
 
   it('refuses a model too big, too hungry or with unsupported ops, and sends nothing', async () => {
@@ -232,6 +254,34 @@ forEachBroker('fleet delivery', (broker) => {
     );
     await fleet.assertServing([v3]);
     for (const d of fleet.devices) assert.equal(d.stats.overflow, 0, `${d.id} overflowed`);
+  });
+
+  it('rolls out in waves: the second wave starts when the first succeeded', async () => {
+    const specs = ['w0', 'w1', 'w2', 'w3'].map((id) => ({
+      id,
+      profile: 'rpi',
+      group: 'waves',
+      preload: { bytes: v1, version: '1' },
+    }));
+    fleet = await new TestFleet(broker()).start(specs);
+    const waves: string[][] = [];
+    const result = await deploy({
+      client: fleet.client,
+      registry: fleet.registry,
+      model: v2,
+      target: { group: 'waves' },
+      waves: [0.5, 1],
+      onEvent: (e) => {
+        if (e.kind === 'wave') waves.push(e.devices);
+      },
+    });
+    assert.deepEqual(waves, [
+      ['w0', 'w1'],
+      ['w2', 'w3'],
+    ]);
+    assert.equal(result.ok, true);
+    assert.equal(result.stopped, undefined);
+    await fleet.assertServing([v2]);
   });
 
   it('stops a staged rollout when the first wave fails, and the rest keep their model', async () => {
