@@ -244,13 +244,27 @@ forEachBroker('fleet delivery', (broker) => {
       registry: fleet.registry,
       model: v3,
       target: { group: 'hundred' },
+      // 100 devices, the broker and the deployer share this process (and a
+      // busy CI machine): before the timeout has adapted, a 1 s initial value
+      // mistakes a starved event loop for loss and repairs chunks that were
+      // only late. Real devices do not share the deployer's CPU.
+      rtoMs: 3000,
     });
     const bad = result.outcomes.filter((o) => o.state !== 'active');
     assert.deepEqual(bad, []);
     assert.equal(result.outcomes.length, 100);
+    const resent = result.outcomes.filter((o) => o.chunksResent > 0);
+    // Unicast would take 100 publishes per chunk; fan-out takes one, plus repairs.
     assert.ok(
       result.stats.chunkPublishes < result.chunks * 3,
-      `${result.stats.chunkPublishes} chunk publishes for ${result.chunks} chunks × 100 devices`,
+      `${result.stats.chunkPublishes} chunk publishes for ${result.chunks} chunks × 100 devices; ` +
+        `resent to ${resent.length}: ${JSON.stringify(resent.slice(0, 3))} ` +
+        JSON.stringify(
+          fleet.devices
+            .filter((d) => resent.some((o) => o.deviceId === d.id))
+            .slice(0, 3)
+            .map((d) => d.stats),
+        ),
     );
     await fleet.assertServing([v3]);
     for (const d of fleet.devices) assert.equal(d.stats.overflow, 0, `${d.id} overflowed`);
@@ -324,7 +338,9 @@ forEachBroker('fleet delivery', (broker) => {
       s7: 'skipped',
     });
     assert.equal(result.outcomes[0].code, 'E_SIGNATURE');
-    for (const d of fleet.devices.slice(2)) assert.equal(d.stats.offers, 0);
+    for (const d of fleet.devices.filter((x) => !['s0', 's1'].includes(x.id))) {
+      assert.equal(d.stats.offers, 0, `${d.id} was offered the model`);
+    }
     await fleet.assertServing([v1]);
   });
 });

@@ -10,6 +10,7 @@ import {
 import { connectBroker, endClient } from '../../fleet/mqtt';
 import { loadPrivateKey } from '../../fleet/signing';
 import { tlsFromFiles } from '../../fleet/tls';
+import { isValidId } from '../../fleet/topics';
 import { FleetError, ValidationError } from '../../errors';
 
 function target(args: Parameters<Command['run']>[0]): DeployTarget {
@@ -18,6 +19,11 @@ function target(args: Parameters<Command['run']>[0]): DeployTarget {
   const all = Boolean(args.values.all);
   if ([device !== undefined, group !== undefined, all].filter(Boolean).length !== 1) {
     throw new UsageError('give exactly one of --device ID[,ID...], --group G or --all');
+  }
+  for (const id of [...(device ?? '').split(','), group ?? ''].filter(Boolean)) {
+    if (!isValidId(id)) {
+      throw new UsageError(`"${id}" is not a valid device or group id (letters, digits, _ . -)`);
+    }
   }
   if (device !== undefined) {
     const ids = device.split(',').filter(Boolean);

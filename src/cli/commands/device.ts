@@ -24,9 +24,10 @@ export const device: Command = {
   summary: 'run a device agent (Raspberry Pi / Linux, or a simulated ESP32)',
   usage:
     'tinyml device --broker URL --id ID [--profile rpi|esp32] [--group G] [--prefix tinyml/]\n' +
-    '    [--data DIR] [--pubkey KEY.pub|HEX] [--stdin] [--input-cmd CMD --interval SECONDS]\n' +
+    '    [--data DIR | --memory] [--pubkey KEY.pub|HEX] [--stdin] [--input-cmd CMD --interval SECONDS]\n' +
     '    [--username U] [--password P (or TINYML_MQTT_PASSWORD)] [--ca CA.pem] [--cert CERT.pem --cert-key KEY.pem] [--insecure]\n' +
-    '  --data keeps the model slots on disk (rpi default: ~/.tinyml/devices/ID; esp32: in memory);\n' +
+    '  --data: where the model slots live (flash of the simulated ESP32 too; default\n' +
+    '  ~/.tinyml/devices/ID), --memory: nowhere (lost on exit);\n' +
     '  --pubkey accepts only manifests signed with the matching key; --stdin reads one JSON input\n' +
     '  array per line, --input-cmd runs a command every --interval seconds (default 5) for one.',
   options: {
@@ -36,6 +37,7 @@ export const device: Command = {
     group: { type: 'string' },
     prefix: { type: 'string' },
     data: { type: 'string' },
+    memory: { type: 'boolean' },
     pubkey: { type: 'string' },
     stdin: { type: 'boolean' },
     'input-cmd': { type: 'string' },
@@ -60,9 +62,14 @@ export const device: Command = {
     }
     const interval = num(args, 'interval', 5)!;
     if (!(interval > 0)) throw new UsageError(`--interval must be positive, got ${interval}`);
-    const dataDir =
-      str(args, 'data') ??
-      (profile === 'rpi' ? join(homedir(), '.tinyml', 'devices', id) : undefined);
+    // Both profiles keep their slots on disk by default: a Pi's SD card, the
+    // simulated ESP32's flash — either survives a restart with its model.
+    if (args.values.memory && str(args, 'data')) {
+      throw new UsageError('give --data DIR or --memory, not both');
+    }
+    const dataDir = args.values.memory
+      ? undefined
+      : (str(args, 'data') ?? join(homedir(), '.tinyml', 'devices', id));
     const pubkey = str(args, 'pubkey');
     const log = (line: string) => io.err(line);
     const agent = new DeviceAgent({
