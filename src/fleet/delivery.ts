@@ -117,7 +117,6 @@ export class Delivery {
     const now = Date.now();
     for (const id of ids) {
       const offer = c.offers.get(id)!;
-      c.registry.get(id);
       this.targets.set(id, {
         id,
         offer,
