@@ -14,7 +14,7 @@
  * The CRC lets a device drop a damaged chunk at once (it is then repaired
  * like a lost one) instead of learning of it from the sha256 at the end.
  */
-import { crc32 } from '../util/crc32';
+import { crc32 } from './crc32';
 import { ValidationError } from '../errors';
 
 export const CHUNK_VERSION = 1;

@@ -23,7 +23,7 @@ import {
   verifyBytes,
 } from '../../src/fleet/signing';
 import { Topics } from '../../src/fleet/topics';
-import { crc32 } from '../../src/util/crc32';
+import { crc32 } from '../../src/fleet/crc32';
 import { DeviceCore } from '../../src/device/core';
 import { PROFILES } from '../../src/device/profiles';
 import { MemoryStore } from '../../src/device/store';
