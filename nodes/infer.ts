@@ -1,7 +1,8 @@
 /**
  * tinyml-infer: runs a model on the input in msg.payload, either locally with
  * the project's interpreter (the model from msg.model, kept for later
- * messages) or on a device (request/response over MQTT).
+ * messages) or on a device (request/response over MQTT with a correlation
+ * id, through the fleet config node's connection).
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { Interpreter } from '../src/runtime/interpreter';
@@ -43,20 +44,22 @@ export = function register(RED: NodeAPI): void {
           const deviceId = typeof m.device === 'string' ? m.device : config.device;
           if (!deviceId || !isValidId(deviceId))
             throw new ValidationError(`device id "${deviceId ?? ''}" is not valid`);
-          const client = await fleetNode.fleet.connection();
+          const fleet = fleetNode.fleet;
+          const client = await fleet.connection();
           const result = await inferOnDevice(
             client,
-            fleetNode.fleet.topics,
+            fleet.topics,
             deviceId,
             m.payload,
             (Number(config.timeout) || 10) * 1000,
+            await fleet.registry(),
           );
           if (result.error) throw new FleetError(`device ${deviceId}: ${result.error}`);
           m.payload = result;
           node.status({
             fill: 'green',
             shape: 'dot',
-            text: `${deviceId}: ${result.latencyMs?.toFixed(2)} ms`,
+            text: `${deviceId}: ${result.label ?? ''} ${result.latencyMs?.toFixed(2)} ms`,
           });
         }
         send(m);

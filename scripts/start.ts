@@ -54,8 +54,17 @@ async function main(): Promise<void> {
   console.log(`tinyml: MQTT broker (aedes) at ${broker.url}`);
 
   const log = (line: string) => console.log(`tinyml: ${line}`);
+  // sim-1 keeps its model slots in the user directory, as a Raspberry Pi
+  // keeps them on its SD card: a restart serves the last model at once.
   const devices = [
-    new DeviceAgent({ broker: broker.url, id: 'sim-1', profile: 'rpi', group: 'demo', log }),
+    new DeviceAgent({
+      broker: broker.url,
+      id: 'sim-1',
+      profile: 'rpi',
+      group: 'demo',
+      dataDir: join(userDir, 'devices', 'sim-1'),
+      log,
+    }),
     new DeviceAgent({ broker: broker.url, id: 'sim-esp32', profile: 'esp32', group: 'demo', log }),
   ];
   for (const d of devices) await d.start();

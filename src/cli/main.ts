@@ -10,6 +10,7 @@ import { deploy } from './commands/deploy';
 import { device } from './commands/device';
 import { exportCmd } from './commands/export';
 import { inspect } from './commands/inspect';
+import { keygen } from './commands/keygen';
 import { bench } from './commands/bench';
 import { distill, prune } from './commands/pending';
 import { quantize } from './commands/quantize';
@@ -29,6 +30,7 @@ export const COMMANDS: Command[] = [
   exportCmd,
   deploy,
   device,
+  keygen,
   bench,
 ];
 

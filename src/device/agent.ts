@@ -1,83 +1,135 @@
 /**
- * The device agent (`tinyml device`): a Raspberry Pi / Linux device, or a
- * simulated ESP32-class device, that joins the fleet over MQTT.
+ * The device agent (`tinyml device`): a Raspberry Pi / Linux device, or the
+ * ESP32-class simulator, joining the fleet over MQTT with protocol v1
+ * (docs/protocol.md). It wires MQTT to DeviceCore (the transfer state
+ * machine and A/B slots) and answers inference requests.
  *
- * It announces itself with a retained status (the Last Will replaces it with
- * offline), receives a model as manifest + chunks, checks its sha256, loads it
- * in the project's interpreter and runs a self-test inference before it
- * replaces the active model — the old model serves until then, and a failed
- * new model never replaces it. It answers inference requests and publishes
- * results on {prefix}devices/{id}/results.
+ * - Presence: a retained status with capabilities on every (re)connect; the
+ *   Last Will replaces it with offline when the connection dies.
+ * - Messages are handled one at a time in arrival order. The ESP32 profile
+ *   also enforces its limits here: a packet above maxPacket is dropped (as
+ *   PubSubClient drops what does not fit its buffer), messages beyond the
+ *   receive queue are dropped (counted as overflow), and flash writes take
+ *   the simulated time.
  */
-import type { MqttClient } from 'mqtt';
-import { Interpreter } from '../runtime/interpreter';
-import { allOpsResolver } from '../runtime/resolver';
-import { runJson } from '../runtime/io';
-import { connectBroker, endClient, publish, subscribe } from '../fleet/mqtt';
+import type { KeyObject } from 'node:crypto';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import { connectBroker, endClient, publish, subscribe, unsubscribe } from '../fleet/mqtt';
 import {
+  PROTOCOL_VERSION,
   parseMessage,
-  type DeployState,
   type DeviceStatus,
   type InferResult,
-  type Manifest,
   type ModelRef,
 } from '../fleet/messages';
+import { loadPublicKey } from '../fleet/signing';
 import { Topics } from '../fleet/topics';
-import { capabilitiesOf, PROFILES, type Profile } from './profiles';
-import { sha256Hex } from '../util/sha256';
+import { varintBytes } from '../fleet/geometry';
+import { allOpsResolver, type OpResolver } from '../runtime/resolver';
+import { capabilitiesOf, profileNamed, type Profile } from './profiles';
+import { DeviceCore, type DeviceStats } from './core';
+import { FileStore, MemoryStore, type SlotStore } from './store';
 import { isTinymlError, ValidationError } from '../errors';
 
 export interface DeviceOptions {
   broker: string;
   id: string;
-  profile?: string;
+  /** "rpi" (default) or "esp32", or a full profile. */
+  profile?: string | Profile;
   group?: string;
   prefix?: string;
   username?: string;
   password?: string;
+  /** Extra MQTT client options (TLS: ca, cert, key, rejectUnauthorized). */
+  mqtt?: IClientOptions;
+  /** Keep slots on disk here (a restart keeps the active model); memory otherwise. */
+  dataDir?: string;
+  /** A store to use instead (tests reuse one to simulate a reboot with the same flash). */
+  store?: SlotStore;
+  /** Ed25519 public key (PEM, or 64 hex digits): only signed manifests are accepted. */
+  publicKey?: string | KeyObject;
+  resolver?: OpResolver;
+  /** Milliseconds between reconnect attempts (mqtt.js reconnectPeriod). */
+  reconnectMs?: number;
   log?: (line: string) => void;
 }
 
-interface Transfer {
-  manifest: Manifest;
-  buffer: Uint8Array;
-  received: Uint8Array;
-  count: number;
+export interface AgentStats extends DeviceStats {
+  /** Packets dropped because they exceed the profile's maxPacket. */
+  oversize: number;
+  /** Messages dropped because the receive queue was full. */
+  overflow: number;
+  /** Most messages waiting at once. */
+  maxQueued: number;
 }
 
 export class DeviceAgent {
   readonly id: string;
   readonly profile: Profile;
   readonly topics: Topics;
+  readonly store: SlotStore;
+  private readonly core: DeviceCore;
   private client: MqttClient | undefined;
-  private active: { ref: ModelRef; interp: Interpreter; labels?: string[] } | undefined;
-  private transfer: Transfer | undefined;
-  private readonly ops = allOpsResolver().ops();
+  private readonly queue: (() => Promise<void>)[] = [];
+  private draining = false;
   private readonly log: (line: string) => void;
+  private readonly extra = { oversize: 0, overflow: 0, maxQueued: 0 };
+  private readonly publicKey: KeyObject | undefined;
 
   constructor(private readonly options: DeviceOptions) {
     this.id = options.id;
-    const profile = PROFILES[options.profile ?? 'rpi'];
-    if (!profile) {
-      throw new ValidationError(
-        `unknown profile "${options.profile}"; profiles: ${Object.keys(PROFILES).join(', ')}`,
-      );
-    }
-    this.profile = profile;
+    this.profile =
+      typeof options.profile === 'object' ? options.profile : profileNamed(options.profile);
     this.topics = new Topics(options.prefix);
     this.log = options.log ?? (() => undefined);
+    this.store =
+      options.store ?? (options.dataDir ? new FileStore(options.dataDir) : new MemoryStore());
+    this.publicKey =
+      typeof options.publicKey === 'string'
+        ? loadPublicKey(options.publicKey, 'device public key')
+        : options.publicKey;
+    const resolver = options.resolver ?? allOpsResolver();
+    this.core = new DeviceCore({
+      id: this.id,
+      profile: this.profile,
+      store: this.store,
+      topics: this.topics,
+      ops: resolver.ops(),
+      resolver,
+      publicKey: this.publicKey,
+      log: this.log,
+      report: (p) => this.send(this.topics.progress(this.id), JSON.stringify(p)),
+      changed: () => this.announce(),
+      transferChanged: (deployId, fanout, active) => this.fanout(deployId, fanout, active),
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    });
   }
 
   get model(): ModelRef | null {
-    return this.active?.ref ?? null;
+    return this.core.model;
+  }
+
+  get previous(): ModelRef | null {
+    return this.core.previous;
+  }
+
+  get stats(): AgentStats {
+    return { ...this.core.stats, ...this.extra };
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
   }
 
   async start(): Promise<void> {
-    const offline: DeviceStatus = { id: this.id, online: false, ts: Date.now() };
+    await this.core.boot();
+    const offline = { v: PROTOCOL_VERSION, id: this.id, online: false, ts: Date.now() };
     this.client = await connectBroker(this.options.broker, {
+      ...this.options.mqtt,
       clientId: `tinyml-device-${this.id}`,
       username: this.options.username,
       password: this.options.password,
+      reconnectPeriod: this.options.reconnectMs ?? 1000,
       will: {
         topic: this.topics.status(this.id),
         payload: Buffer.from(JSON.stringify(offline)),
@@ -86,203 +138,194 @@ export class DeviceAgent {
       },
     });
     const client = this.client;
-    client.on('message', (topic, payload) => {
-      this.onMessage(topic, payload).catch((err) =>
-        this.log(`device ${this.id}: ${(err as Error).message}`),
-      );
-    });
-    // Re-announce after every (re)connect: the broker may have published the Will.
+    client.on('message', (topic, payload) => this.receive(topic, payload));
+    // Re-announce after every reconnect: the broker may have published the Will.
     client.on('connect', () => {
       this.announce().catch(() => undefined);
     });
-    await subscribe(client, [
-      this.topics.deploy(this.id),
-      `${this.topics.deploy(this.id)}/+/chunk/+`,
-      this.topics.infer(this.id),
-    ]);
+    await subscribe(
+      client,
+      [this.topics.offer(this.id), this.topics.cmd(this.id), this.topics.infer(this.id)],
+      1,
+    );
+    // Chunks at QoS 0: a lost chunk is repaired by the protocol, and QoS 1
+    // would cost the device a PUBACK per chunk.
+    await subscribe(client, this.topics.chunk(this.id), 0);
+    const t = this.core.transferring;
+    if (t?.fanout) await subscribe(client, this.topics.fanout(t.deployId), 0);
     await this.announce();
     this.log(`device ${this.id} (${this.profile.name}) online at ${this.options.broker}`);
   }
 
+  /** Goes offline cleanly: publishes the offline status, then disconnects. */
   async stop(): Promise<void> {
-    if (!this.client) return;
-    const offline: DeviceStatus = { id: this.id, online: false, ts: Date.now() };
-    await publish(this.client, this.topics.status(this.id), JSON.stringify(offline), {
-      retain: true,
-    }).catch(() => undefined);
-    await endClient(this.client);
+    const client = this.client;
+    if (!client) return;
     this.client = undefined;
+    const offline: DeviceStatus = {
+      v: PROTOCOL_VERSION,
+      id: this.id,
+      online: false,
+      ts: Date.now(),
+    };
+    // Bounded: with the broker gone the publish would wait for a reconnect
+    // forever; the Last Will then says offline for us.
+    const said = publish(client, this.topics.status(this.id), JSON.stringify(offline), {
+      retain: true,
+    }).then(
+      () => true,
+      () => false,
+    );
+    const ok = await Promise.race([
+      said,
+      new Promise<boolean>((r) => setTimeout(() => r(false), 2000)),
+    ]);
+    if (ok) await endClient(client);
+    else await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+  }
+
+  /** Dies like a power cut: the socket closes, the broker publishes the Will. */
+  async kill(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.client = undefined;
+    this.queue.length = 0;
+    client.stream?.destroy();
+    await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+  }
+
+  /** Loses the network for a moment: mqtt.js reconnects after reconnectMs. */
+  dropConnection(): void {
+    this.client?.stream?.destroy();
   }
 
   private status(): DeviceStatus {
     const s: DeviceStatus = {
+      v: PROTOCOL_VERSION,
       id: this.id,
       online: true,
       profile: this.profile.name,
-      capabilities: capabilitiesOf(this.profile, this.ops),
-      model: this.model,
+      caps: capabilitiesOf(
+        this.profile,
+        this.options.resolver?.ops() ?? allOpsResolver().ops(),
+        this.publicKey ? 'ed25519' : 'none',
+      ),
+      model: this.core.model,
+      previous: this.core.previous,
       ts: Date.now(),
     };
     if (this.options.group) s.group = this.options.group;
     return s;
   }
 
-  private announce(): Promise<void> {
-    return publish(this.client!, this.topics.status(this.id), JSON.stringify(this.status()), {
-      retain: true,
-    });
+  private async announce(): Promise<void> {
+    await this.send(this.topics.status(this.id), JSON.stringify(this.status()), true);
   }
 
-  private state(s: Omit<DeployState, 'ts'>): Promise<void> {
-    return publish(
-      this.client!,
-      this.topics.deployState(this.id),
-      JSON.stringify({ ...s, ts: Date.now() }),
+  private async send(topic: string, payload: string, retain = false): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    // QoS 1 where it matters (status); the device's other messages are QoS 0
+    // as PubSubClient publishes them: the deployer retries what it misses.
+    await publish(client, topic, payload, { qos: retain ? 1 : 0, retain }).catch((err) =>
+      this.log(`device ${this.id}: ${(err as Error).message}`),
     );
   }
 
-  private async onMessage(topic: string, payload: Buffer): Promise<void> {
-    if (topic === this.topics.deploy(this.id)) return this.onManifest(payload);
-    if (topic === this.topics.infer(this.id)) return this.onInfer(payload);
-    const prefix = `${this.topics.deploy(this.id)}/`;
-    if (topic.startsWith(prefix)) {
-      const [deployId, kind, index] = topic.slice(prefix.length).split('/');
-      if (kind === 'chunk') return this.onChunk(deployId, Number(index), payload);
-    }
+  private async fanout(deployId: string, fanout: boolean, active: boolean): Promise<void> {
+    if (!fanout || !this.client) return;
+    const topic = this.topics.fanout(deployId);
+    if (active) await subscribe(this.client, topic, 0).catch(() => undefined);
+    else await unsubscribe(this.client, topic);
   }
 
-  private async onManifest(payload: Buffer): Promise<void> {
-    let manifest: Manifest;
-    try {
-      manifest = parseMessage('manifest', payload);
-    } catch (err) {
-      this.log(`device ${this.id}: ignored invalid manifest: ${(err as Error).message}`);
-      return;
-    }
-    const fail = (error: string) =>
-      this.state({ deployId: manifest.deployId, state: 'failed', error });
-    if (manifest.size > this.profile.flashBytes) {
-      return fail(
-        `model of ${manifest.size} bytes exceeds the ${this.profile.flashBytes}-byte model storage`,
-      );
-    }
-    if (manifest.chunks !== Math.ceil(manifest.size / manifest.chunkSize)) {
-      return fail(
-        `manifest: ${manifest.chunks} chunks of ${manifest.chunkSize} bytes cannot hold ${manifest.size} bytes`,
-      );
-    }
-    this.transfer = {
-      manifest,
-      buffer: new Uint8Array(manifest.size),
-      received: new Uint8Array(manifest.chunks),
-      count: 0,
-    };
-    await this.state({
-      deployId: manifest.deployId,
-      state: 'receiving',
-      received: 0,
-      chunks: manifest.chunks,
-    });
-  }
-
-  private async onChunk(deployId: string, index: number, payload: Buffer): Promise<void> {
-    const t = this.transfer;
-    if (!t || t.manifest.deployId !== deployId) return; // stale or unknown deployment
-    const { chunkSize, chunks, size } = t.manifest;
-    if (!Number.isInteger(index) || index < 0 || index >= chunks) return;
-    const expected = index === chunks - 1 ? size - chunkSize * (chunks - 1) : chunkSize;
-    if (payload.length !== expected) {
+  private receive(topic: string, payload: Buffer): void {
+    const p = this.profile;
+    // PUBLISH size as it reached us (MQTT 3.1.1, QoS ≤ 1): type byte, length, topic, packet id, payload.
+    const remaining = 2 + Buffer.byteLength(topic) + 2 + payload.length;
+    if (1 + varintBytes(remaining) + remaining > p.maxPacket) {
+      this.extra.oversize++;
       this.log(
-        `device ${this.id}: chunk ${index} has ${payload.length} bytes, expected ${expected}; dropped`,
+        `device ${this.id}: dropped a ${payload.length}-byte message on ${topic}: above ${p.maxPacket}-byte packets`,
       );
       return;
     }
-    t.buffer.set(payload, index * chunkSize);
-    if (!t.received[index]) {
-      t.received[index] = 1;
-      t.count++;
+    if (p.rxQueue !== undefined && this.queue.length >= p.rxQueue) {
+      this.extra.overflow++;
+      return;
     }
-    if (t.count === chunks) await this.activate(t);
+    this.queue.push(() => this.handle(topic, payload));
+    this.extra.maxQueued = Math.max(this.extra.maxQueued, this.queue.length);
+    if (!this.draining) void this.drain();
   }
 
-  private async activate(t: Transfer): Promise<void> {
-    this.transfer = undefined;
-    const { deployId, sha256, name, version, size } = t.manifest;
-    await this.state({
-      deployId,
-      state: 'verifying',
-      received: t.count,
-      chunks: t.manifest.chunks,
-    });
-    const actual = sha256Hex(t.buffer);
-    if (actual !== sha256) {
-      return this.state({
-        deployId,
-        state: 'failed',
-        sha256: actual,
-        error: `sha256 mismatch: got ${actual}, manifest says ${sha256}`,
-      });
+  private async drain(): Promise<void> {
+    this.draining = true;
+    while (this.queue.length) {
+      const job = this.queue.shift()!;
+      try {
+        await job();
+      } catch (err) {
+        this.log(`device ${this.id}: ${(err as Error).stack ?? err}`);
+      }
     }
-    let interp: Interpreter;
-    try {
-      interp = new Interpreter(t.buffer, { maxArenaBytes: this.profile.arenaBytes });
-      interp.invoke(); // self-test on the zero-initialised inputs
-    } catch (err) {
-      return this.state({
-        deployId,
-        state: 'failed',
-        sha256: actual,
-        error: `model rejected: ${(err as Error).message}`,
-      });
-    }
-    const previous = this.active?.ref;
-    this.active = { ref: { name, version, sha256, size }, interp, labels: interp.metadata?.labels };
-    this.log(
-      `device ${this.id}: model ${name} ${version} (${size} bytes) active` +
-        (previous ? `, replacing ${previous.name} ${previous.version}` : ''),
-    );
-    await this.state({ deployId, state: 'active', sha256: actual });
-    await this.announce();
+    this.draining = false;
   }
 
-  private async onInfer(payload: Buffer): Promise<void> {
-    let requestId: string | undefined;
-    const base = (): InferResult => ({
+  private async handle(topic: string, payload: Buffer): Promise<void> {
+    const t = this.topics;
+    if (topic === t.chunk(this.id) || topic.startsWith(`${t.prefix}deploys/`)) {
+      return this.core.onChunk(payload);
+    }
+    if (topic === t.offer(this.id)) return this.core.onOffer(payload);
+    if (topic === t.cmd(this.id)) {
+      const reply = await this.core.onCommand(payload);
+      if (reply) await this.send(t.reply(this.id), JSON.stringify(reply));
+      return;
+    }
+    if (topic === t.infer(this.id)) {
+      let req;
+      try {
+        req = parseMessage('inferRequest', payload);
+      } catch (err) {
+        this.log(`device ${this.id}: ignored invalid infer request: ${(err as Error).message}`);
+        return;
+      }
+      await this.infer(req.input, 'mqtt', req.requestId);
+    }
+  }
+
+  /** Runs the active model on `input` and publishes the result on {p}devices/{id}/results. */
+  async infer(
+    input: unknown[],
+    source: 'mqtt' | 'stdin' | 'command',
+    requestId?: string,
+  ): Promise<InferResult> {
+    const m = this.core.model;
+    const result: InferResult = {
+      v: PROTOCOL_VERSION,
       deviceId: this.id,
-      model: this.active
-        ? {
-            name: this.active.ref.name,
-            version: this.active.ref.version,
-            sha256: this.active.ref.sha256,
-          }
-        : null,
+      source,
+      model: m ? { name: m.name, version: m.version, sha256: m.sha256 } : null,
       ts: Date.now(),
-      ...(requestId !== undefined ? { requestId } : {}),
-    });
-    let result: InferResult;
+    };
+    if (requestId !== undefined) result.requestId = requestId;
     try {
-      const req = parseMessage('inferRequest', payload);
-      requestId = req.requestId;
-      if (!this.active) throw new ValidationError('no model is active on this device');
-      const run = runJson(this.active.interp, req.input);
-      result = { ...base(), input: req.input, outputs: run.outputs, latencyMs: run.latencyMs };
-      const top = topLabel(run.outputs[0]?.data ?? [], this.active.labels);
-      if (top) Object.assign(result, top);
+      const runner = this.core.runner;
+      if (!runner) throw new ValidationError('no model is active on this device');
+      const run = runner.run(input);
+      Object.assign(result, { input, outputs: run.outputs, latencyMs: run.latencyMs });
+      if (run.label !== undefined) Object.assign(result, { label: run.label, score: run.score });
     } catch (err) {
       if (!isTinymlError(err)) throw err;
-      result = { ...base(), error: err.message };
+      result.error = err.message;
     }
-    await publish(this.client!, this.topics.results(this.id), JSON.stringify(result));
+    await this.send(this.topics.results(this.id), JSON.stringify(result));
+    return result;
   }
-}
 
-/** The best class of a classification output, when the model has labels. */
-function topLabel(
-  scores: number[],
-  labels?: string[],
-): { label: string; score: number } | undefined {
-  if (!labels || scores.length !== labels.length || scores.length < 2) return undefined;
-  let best = 0;
-  for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
-  return { label: labels[best], score: scores[best] };
+  /** Switches to the model in the other slot (what the rollback command does). */
+  rollback(): Promise<string | undefined> {
+    return this.core.rollback();
+  }
 }

@@ -1,173 +1,306 @@
 /**
- * Delivers a model to one device: wait for its retained status (online, with
- * capabilities), check the model fits, send the manifest and the chunks with
- * QoS 1 one after another (each waits for the broker's PUBACK, so at most one
- * chunk is in flight), then wait for the device to report the new model
- * active (sha256 verified, loaded) or failed.
+ * Deploys a model to a device, a list of devices, a group or the whole
+ * fleet (docs/protocol.md, "Delivery"):
+ *
+ * 1. resolve the targets from the registry (retained statuses);
+ * 2. check each one's compatibility — flash, arena, ops, packet size,
+ *    signature — and refuse the incompatible with the reason, sending them
+ *    nothing;
+ * 3. size chunks for the smallest packet limit among the rest, build the
+ *    manifest (signed when a key is given) and the chunks once;
+ * 4. deliver in waves (a staged rollout): each wave is offered, fanned out
+ *    and repaired by Delivery; when more than `maxFailureRate` of a wave
+ *    fails, the rollout stops and the remaining devices are skipped (they
+ *    keep their model).
  */
-import { randomBytes } from 'node:crypto';
-import { parseMessage, type DeployState, type DeviceStatus, type Manifest } from './messages';
-import { publish, subscribe, type MqttClient } from './mqtt';
-import { Topics } from './topics';
-import { sha256Hex } from '../util/sha256';
-import { FleetError } from '../errors';
+import { randomBytes, type KeyObject } from 'node:crypto';
+import type { MqttClient } from 'mqtt';
+import { ackEveryFor, Bundle } from './bundle';
+import { checkCompatibility } from './compat';
+import { Delivery, type DeployEvent, type DeviceOutcome, type Tamper } from './delivery';
+import { chunkSizeFor, DEFAULT_MAX_CHUNK, publishPacketBytes } from './geometry';
+import type { DeviceStatus, ModelRef, Offer } from './messages';
+import { describeModel, type ModelInfo } from './model-info';
+import { subscribe } from './mqtt';
+import { FleetRegistry } from './registry';
+import { isValidId, Topics } from './topics';
+import { FleetError, ValidationError } from '../errors';
 
-export interface DeployProgress {
-  deviceId: string;
-  phase: 'waiting' | 'sending' | 'verifying' | 'active' | 'failed';
-  bytesSent: number;
-  size: number;
-  chunksSent: number;
-  chunks: number;
-}
+export type { DeployEvent, DeviceOutcome, Tamper } from './delivery';
 
-export interface DeployRequest {
+export type DeployTarget =
+  { device: string } | { devices: string[] } | { group: string } | { all: true };
+
+export interface DeployOptions {
   client: MqttClient;
-  deviceId: string;
   model: Uint8Array;
-  name: string;
-  version: string;
+  target: DeployTarget;
   prefix?: string;
-  /** Upper bound of chunk payload bytes; the device's packet limit may lower it. */
-  chunkSize?: number;
+  /** A running registry on the same client (the fleet node shares one); else one is made. */
+  registry?: FleetRegistry;
+  name?: string;
+  version?: string;
+  /** Ed25519 private key: the manifest is signed. */
+  key?: KeyObject;
+  /** The whole deployment's deadline. Default 120 s. */
   timeoutMs?: number;
-  onProgress?: (p: DeployProgress) => void;
+  /** Retransmission timeout for chunks and offers. Default 1000 ms. */
+  rtoMs?: number;
+  /** A device that answers nothing for this long is given up. Default 30 s. */
+  stallMs?: number;
+  /** How long at most to wait for retained statuses of a group or all. Default 3000 ms. */
+  discoverMs?: number;
+  /** Upper bound of chunk data bytes; the devices' packet limits may lower it. */
+  maxChunk?: number;
+  /** Upper bound of the window; each device's own window may lower it. */
+  window?: number;
+  /** Staged rollout: cumulative shares of the targets per wave, e.g. [0.1, 1]. Default [1]. */
+  waves?: number[];
+  /** Stop the rollout when more than this share of a wave fails. Default 0.25. */
+  maxFailureRate?: number;
+  onEvent?: (e: DeployEvent) => void;
+  /** Fault injection for tests: rewrite what is published. */
+  tamper?: Tamper;
 }
 
-export interface DeployOutcome {
-  deviceId: string;
+export interface DeployResult {
   deployId: string;
-  state: 'active' | 'failed';
-  sha256: string;
-  size: number;
+  model: ModelRef;
+  chunkSize: number;
+  /** Chunks per device: manifest section + model. */
   chunks: number;
-  bytesSent: number;
+  signed: boolean;
+  outcomes: DeviceOutcome[];
+  /** Every target active. */
+  ok: boolean;
+  /** Why a staged rollout stopped early. */
+  stopped?: string;
+  stats: { publishes: number; chunkPublishes: number; bytes: number };
   durationMs: number;
-  error?: string;
 }
 
-/** Bytes kept free in each packet for the MQTT fixed header, topic and packet id. */
-const PACKET_OVERHEAD = 128;
+export function describeTarget(t: DeployTarget): string {
+  if ('device' in t) return `device ${t.device}`;
+  if ('devices' in t) return `devices ${t.devices.join(', ')}`;
+  if ('group' in t) return `group ${t.group}`;
+  return 'all devices';
+}
 
-export async function deployToDevice(req: DeployRequest): Promise<DeployOutcome> {
-  const topics = new Topics(req.prefix);
-  const { client, deviceId, model } = req;
-  const timeoutMs = req.timeoutMs ?? 60000;
-  const started = Date.now();
-  const sha256 = sha256Hex(model);
-  const deployId = randomBytes(6).toString('hex');
-
-  let status: DeviceStatus | undefined;
-  let finalState: DeployState | undefined;
-  let wake: (() => void) | undefined;
-  const onMessage = (topic: string, payload: Buffer) => {
-    try {
-      if (topic === topics.status(deviceId)) status = parseMessage('status', payload);
-      else if (topic === topics.deployState(deviceId)) {
-        const s = parseMessage('deployState', payload);
-        if (s.deployId === deployId) {
-          req.onProgress?.({
-            deviceId,
-            phase: s.state === 'receiving' ? 'sending' : s.state,
-            bytesSent,
-            size: model.length,
-            chunksSent,
-            chunks,
-          });
-          if (s.state === 'active' || s.state === 'failed') finalState = s;
-        }
-      } else return;
-    } catch {
-      return; // invalid messages are ignored, never acted upon
-    }
-    wake?.();
-  };
-  const until = async (cond: () => boolean, what: string) => {
-    const deadline = started + timeoutMs;
-    while (!cond()) {
-      const left = deadline - Date.now();
-      if (left <= 0)
-        throw new FleetError(`device ${deviceId}: timed out ${what} after ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 1000));
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  };
-
-  let bytesSent = 0;
-  let chunksSent = 0;
-  let chunks = 0;
-  client.on('message', onMessage);
-  try {
-    await subscribe(client, [topics.status(deviceId), topics.deployState(deviceId)]);
-    req.onProgress?.({
-      deviceId,
-      phase: 'waiting',
-      bytesSent,
-      size: model.length,
-      chunksSent,
-      chunks,
-    });
-    await until(() => status?.online === true, 'waiting for the device to be online');
-    const caps = status!.capabilities;
-    if (caps && model.length > caps.flashBytes) {
-      throw new FleetError(
-        `device ${deviceId}: model of ${model.length} bytes does not fit its ${caps.flashBytes}-byte model storage; nothing was sent`,
-      );
-    }
-    const packetLimit = caps ? caps.maxPacket - PACKET_OVERHEAD : Infinity;
-    const chunkSize = Math.max(16, Math.min(req.chunkSize ?? 16384, packetLimit));
-    chunks = Math.ceil(model.length / chunkSize);
-    const manifest: Manifest = {
-      deployId,
-      name: req.name,
-      version: req.version,
-      sha256,
-      size: model.length,
-      format: 'tflite',
-      chunkSize,
-      chunks,
-    };
-    await publish(client, topics.deploy(deviceId), JSON.stringify(manifest));
-    for (let i = 0; i < chunks; i++) {
-      if (finalState) break; // the device gave up (e.g. refused the manifest)
-      const part = model.subarray(i * chunkSize, Math.min(model.length, (i + 1) * chunkSize));
-      await publish(client, topics.chunk(deviceId, deployId, i), Buffer.from(part));
-      bytesSent += part.length;
-      chunksSent++;
-      req.onProgress?.({
-        deviceId,
-        phase: 'sending',
-        bytesSent,
-        size: model.length,
-        chunksSent,
-        chunks,
-      });
-    }
-    await until(() => finalState !== undefined, 'waiting for the device to activate the model');
-  } finally {
-    // Subscriptions stay (they are not counted; a concurrent deploy may share them).
-    client.off('message', onMessage);
+function validateTarget(t: DeployTarget): void {
+  const ids =
+    'device' in t ? [t.device] : 'devices' in t ? t.devices : 'group' in t ? [t.group] : [];
+  for (const id of ids) {
+    if (!isValidId(id)) throw new ValidationError(`deploy target "${id}" is not a valid id`);
   }
-  const fin = finalState!;
-  const outcome: DeployOutcome = {
+  if ('devices' in t && t.devices.length === 0) {
+    throw new ValidationError('deploy target: the device list is empty');
+  }
+}
+
+/** Cumulative wave shares → device counts per wave. */
+export function waveSizes(n: number, waves: number[] = [1]): number[] {
+  const shares = [...waves.filter((w) => w > 0 && w < 1), 1];
+  const sizes: number[] = [];
+  let done = 0;
+  for (const share of shares) {
+    const upTo = Math.min(n, Math.max(done + 1, Math.ceil(share * n)));
+    if (upTo > done) sizes.push(upTo - done);
+    done = upTo;
+  }
+  return sizes;
+}
+
+export async function deploy(opts: DeployOptions): Promise<DeployResult> {
+  validateTarget(opts.target);
+  const started = Date.now();
+  const timeoutMs = opts.timeoutMs ?? 120000;
+  const deadline = started + timeoutMs;
+  const topics = new Topics(opts.prefix ?? opts.registry?.topics.prefix);
+  const registry = opts.registry ?? new FleetRegistry(opts.client, topics);
+  const info = describeModel(opts.model, { name: opts.name, version: opts.version });
+  const deployId = randomBytes(4).toString('hex');
+  const outcomes = new Map<string, DeviceOutcome>();
+  const emit = (o: DeviceOutcome) => {
+    outcomes.set(o.deviceId, o);
+    opts.onEvent?.({ kind: 'outcome', outcome: o });
+  };
+  const bare = (deviceId: string, s?: DeviceStatus): Omit<DeviceOutcome, 'state'> => ({
     deviceId,
+    serving: s?.model ?? null,
+    chunksSent: 0,
+    chunksResent: 0,
+    durationMs: Date.now() - started,
+  });
+
+  // 1. Targets.
+  await registry.start();
+  await subscribe(opts.client, topics.allProgress(), 1);
+  const t = opts.target;
+  let statuses: DeviceStatus[];
+  if ('device' in t || 'devices' in t) {
+    const ids = 'device' in t ? [t.device] : [...new Set(t.devices)];
+    const found = await Promise.all(
+      ids.map((id) => registry.waitFor(id, (s) => s.online, timeoutMs)),
+    );
+    statuses = [];
+    found.forEach((s, i) => {
+      if (s) statuses.push(s);
+      else
+        emit({
+          ...bare(ids[i], registry.get(ids[i])),
+          state: 'offline',
+          code: 'E_OFFLINE',
+          error: `device ${ids[i]} was not online within ${timeoutMs} ms; nothing was sent`,
+        });
+    });
+  } else {
+    await registry.settle(500, opts.discoverMs ?? 3000);
+    statuses = 'group' in t ? registry.group(t.group) : registry.list();
+    if (statuses.length === 0) {
+      throw new FleetError(`no device of ${describeTarget(t)} has announced itself on the broker`);
+    }
+  }
+
+  // 2. Compatibility, before anything is sent.
+  const candidates: DeviceStatus[] = [];
+  for (const s of statuses) {
+    if (!s.online) {
+      emit({
+        ...bare(s.id, s),
+        state: 'offline',
+        code: 'E_OFFLINE',
+        error: `device ${s.id} is offline; nothing was sent`,
+      });
+      continue;
+    }
+    const problems = checkCompatibility(s, info, Boolean(opts.key));
+    if (problems.length) {
+      emit({
+        ...bare(s.id, s),
+        state: 'refused',
+        code: problems[0].code,
+        error: `${problems.map((p) => p.reason).join('; ')}; nothing was sent`,
+      });
+    } else candidates.push(s);
+  }
+
+  // 3. Geometry and bundle.
+  const fanout = candidates.length > 1;
+  const chunkTopics = (id: string) =>
+    fanout ? [topics.chunk(id), topics.fanout(deployId)] : [topics.chunk(id)];
+  const sized = candidates.map((s) => ({
+    s,
+    size: chunkSizeFor(s.caps!.maxPacket, chunkTopics(s.id), opts.maxChunk ?? DEFAULT_MAX_CHUNK),
+  }));
+  for (const { s } of sized.filter((x) => x.size === 0)) {
+    emit({
+      ...bare(s.id, s),
+      state: 'refused',
+      code: 'E_PACKET',
+      error: `a ${s.caps!.maxPacket}-byte packet limit leaves no room for a chunk on ${chunkTopics(s.id)[0]}; nothing was sent`,
+    });
+  }
+  let ready = sized.filter((x) => x.size > 0);
+  const chunkSize = ready.length ? Math.min(...ready.map((x) => x.size)) : 16;
+  const bundle = new Bundle({
     deployId,
-    state: fin.state === 'active' ? 'active' : 'failed',
-    sha256,
-    size: model.length,
-    chunks,
-    bytesSent,
+    model: opts.model,
+    info,
+    chunkSize,
+    window: 1,
+    fanout,
+    key: opts.key,
+  });
+  const offers = new Map<string, Offer>();
+  ready = ready.filter(({ s }) => {
+    const window = Math.max(1, Math.min(s.caps!.window, opts.window ?? 64));
+    const offer: Offer = {
+      ...bundle.offer,
+      window,
+      ackEvery: ackEveryFor(window, bundle.total),
+    };
+    const bytes = publishPacketBytes(topics.offer(s.id), Buffer.byteLength(JSON.stringify(offer)));
+    if (bytes > s.caps!.maxPacket) {
+      emit({
+        ...bare(s.id, s),
+        state: 'refused',
+        code: 'E_PACKET',
+        error: `the offer makes a ${bytes}-byte packet; the device takes ${s.caps!.maxPacket}; nothing was sent`,
+      });
+      return false;
+    }
+    offers.set(s.id, offer);
+    return true;
+  });
+
+  // 4. Waves.
+  const stats = { publishes: 0, chunkPublishes: 0, bytes: 0 };
+  const order = ready.map((x) => x.s.id).sort();
+  const sizes = waveSizes(order.length, opts.waves);
+  const maxFailureRate = opts.maxFailureRate ?? 0.25;
+  let stopped: string | undefined;
+  let at = 0;
+  for (let w = 0; w < sizes.length; w++) {
+    const wave = order.slice(at, at + sizes[w]);
+    at += sizes[w];
+    opts.onEvent?.({ kind: 'wave', index: w, devices: wave });
+    const delivery = new Delivery({
+      client: opts.client,
+      topics,
+      registry,
+      bundle,
+      offers,
+      rtoMs: opts.rtoMs ?? 1000,
+      stallMs: opts.stallMs ?? 30000,
+      deadline,
+      stats,
+      onEvent: opts.onEvent,
+      tamper: opts.tamper,
+    });
+    const results = await delivery.run(wave);
+    for (const o of results) outcomes.set(o.deviceId, o);
+    const failed = results.filter((o) => o.state !== 'active' && o.state !== 'cancelled');
+    if (w < sizes.length - 1 && failed.length / wave.length > maxFailureRate) {
+      stopped = `wave ${w + 1}: ${failed.length} of ${wave.length} devices failed (more than ${Math.round(maxFailureRate * 100)}%); the rollout stopped`;
+      opts.onEvent?.({ kind: 'stopped', reason: stopped });
+      for (const id of order.slice(at)) {
+        emit({
+          ...bare(id, registry.get(id)),
+          state: 'skipped',
+          code: 'E_STOPPED',
+          error: `${stopped}; nothing was sent`,
+        });
+      }
+      break;
+    }
+  }
+
+  const all = [...outcomes.values()].sort((a, b) => a.deviceId.localeCompare(b.deviceId));
+  const result: DeployResult = {
+    deployId,
+    model: modelRef(info),
+    chunkSize,
+    chunks: bundle.total,
+    signed: bundle.offer.signed,
+    outcomes: all,
+    ok: all.length > 0 && all.every((o) => o.state === 'active'),
+    stats,
     durationMs: Date.now() - started,
   };
-  if (fin.state === 'active' && fin.sha256 !== sha256) {
-    outcome.state = 'failed';
-    outcome.error = `device reported sha256 ${fin.sha256}, expected ${sha256}`;
-  }
-  if (fin.error) outcome.error = fin.error;
-  return outcome;
+  if (stopped) result.stopped = stopped;
+  return result;
+}
+
+function modelRef(info: ModelInfo): ModelRef {
+  return { name: info.name, version: info.version, sha256: info.sha256, size: info.size };
+}
+
+/** One line per device, for the CLI and logs. */
+export function formatOutcome(o: DeviceOutcome): string {
+  const detail =
+    o.state === 'active'
+      ? `active ${o.sha256} (${o.chunksSent} chunks sent, ${o.chunksResent} resent, ${o.durationMs} ms)`
+      : `${o.state}${o.code ? ` ${o.code}` : ''}: ${o.error ?? ''}`;
+  const serving = o.serving ? `; serving ${o.serving.name} ${o.serving.version}` : '';
+  return `${o.deviceId}: ${detail}${o.state === 'active' ? '' : serving}`;
 }

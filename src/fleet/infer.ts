@@ -1,11 +1,16 @@
 /**
- * Request/response inference on a device: publish an infer request with a
- * fresh requestId and wait for the result that carries it back.
+ * Request/response inference on a device: the input goes to
+ * {p}devices/{id}/infer with a fresh requestId, the answer is the result on
+ * {p}devices/{id}/results that carries it back. When the registry knows the
+ * device's packet limit, a request that would not fit is refused here
+ * rather than silently dropped by the device.
  */
-import { randomUUID } from 'node:crypto';
-import { parseMessage, type InferResult } from './messages';
-import { publish, subscribe, type MqttClient } from './mqtt';
-import { Topics } from './topics';
+import { publishPacketBytes } from './geometry';
+import { parseMessage, PROTOCOL_VERSION, type InferResult } from './messages';
+import type { MqttClient } from './mqtt';
+import type { FleetRegistry } from './registry';
+import { request } from './request';
+import type { Topics } from './topics';
 import { FleetError } from '../errors';
 
 export async function inferOnDevice(
@@ -14,36 +19,25 @@ export async function inferOnDevice(
   deviceId: string,
   input: unknown[],
   timeoutMs = 10000,
+  registry?: FleetRegistry,
 ): Promise<InferResult> {
-  const requestId = randomUUID();
-  const resultsTopic = topics.results(deviceId);
-  let onMessage: ((topic: string, payload: Buffer) => void) | undefined;
-  const answer = new Promise<InferResult>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new FleetError(`device ${deviceId} did not answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    onMessage = (topic, payload) => {
-      if (topic !== resultsTopic) return;
-      let result: InferResult;
-      try {
-        result = parseMessage('inferResult', payload);
-      } catch {
-        return;
-      }
-      if (result.requestId !== requestId) return;
-      clearTimeout(timer);
-      resolve(result);
-    };
-    client.on('message', onMessage);
-  });
-  try {
-    await subscribe(client, resultsTopic);
-    await publish(client, topics.infer(deviceId), JSON.stringify({ requestId, input }));
-    return await answer;
-  } finally {
-    // The subscription stays: MQTT subscriptions are not counted, and another
-    // request to the same device may be waiting on it.
-    client.off('message', onMessage!);
+  const caps = registry?.get(deviceId)?.caps;
+  if (caps) {
+    // requestId is a UUID: 36 characters plus its key.
+    const body = JSON.stringify({ v: PROTOCOL_VERSION, input, requestId: '0'.repeat(36) });
+    const bytes = publishPacketBytes(topics.infer(deviceId), Buffer.byteLength(body));
+    if (bytes > caps.maxPacket) {
+      throw new FleetError(
+        `infer on ${deviceId}: the request makes a ${bytes}-byte packet; the device takes ${caps.maxPacket}`,
+      );
+    }
   }
+  return request(
+    client,
+    { topic: topics.infer(deviceId), body: { v: PROTOCOL_VERSION, input } },
+    topics.results(deviceId),
+    (p) => parseMessage('inferResult', p),
+    timeoutMs,
+    `infer on device ${deviceId}`,
+  );
 }

@@ -250,7 +250,12 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
     if (await confirm.isVisible({ timeout: 2000 }).catch(() => false)) await confirm.click();
     await page.evaluate(() => (globalThis as any).RED.sidebar.show('debug'));
     const result = page.locator('.red-ui-debug-msg', { hasText: 'device result' });
-    await result.first().waitFor({ state: 'visible', timeout: 90000 });
+    await result
+      .first()
+      .waitFor({ state: 'visible', timeout: 90000 })
+      .catch((err: Error) => {
+        throw new Error(`${err.message}\nNode-RED output:\n${nr.output().slice(-4000)}`);
+      });
     const text = (await result.first().textContent()) ?? '';
     assert.match(text, /sim-1/);
     assert.match(text, /sin/);

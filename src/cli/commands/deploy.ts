@@ -1,71 +1,149 @@
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { num, positional, readBytes, str, UsageError, type Command } from '../args';
-import { deployToDevice } from '../../fleet/deploy';
+import {
+  deploy as deployModel,
+  describeTarget,
+  formatOutcome,
+  type DeployTarget,
+} from '../../fleet/deploy';
 import { connectBroker, endClient } from '../../fleet/mqtt';
+import { loadPrivateKey } from '../../fleet/signing';
+import { tlsFromFiles } from '../../fleet/tls';
 import { isValidId } from '../../fleet/topics';
-import { readModel } from '../../tflite/reader';
-import { readMetadata } from '../../tflite/metadata';
-import { FleetError, NotImplementedError } from '../../errors';
+import { FleetError, ValidationError } from '../../errors';
+
+function target(args: Parameters<Command['run']>[0]): DeployTarget {
+  const device = str(args, 'device');
+  const group = str(args, 'group');
+  const all = Boolean(args.values.all);
+  if ([device !== undefined, group !== undefined, all].filter(Boolean).length !== 1) {
+    throw new UsageError('give exactly one of --device ID[,ID...], --group G or --all');
+  }
+  for (const id of [...(device ?? '').split(','), group ?? ''].filter(Boolean)) {
+    if (!isValidId(id)) {
+      throw new UsageError(`"${id}" is not a valid device or group id (letters, digits, _ . -)`);
+    }
+  }
+  if (device !== undefined) {
+    const ids = device.split(',').filter(Boolean);
+    return ids.length === 1 ? { device: ids[0] } : { devices: ids };
+  }
+  return group !== undefined ? { group } : { all: true };
+}
+
+function shares(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const waves = text.split(',').map(Number);
+  if (waves.some((w) => !(w > 0 && w <= 1)) || waves.some((w, i) => i > 0 && w <= waves[i - 1])) {
+    throw new UsageError(`--waves "${text}" must be increasing shares in (0, 1], e.g. 0.1,1`);
+  }
+  return waves;
+}
 
 export const deploy: Command = {
   name: 'deploy',
-  summary: 'deliver a .tflite to a device over MQTT and wait for it to be active',
+  summary: 'deliver a .tflite over MQTT to a device, a group or all; exit 0 when every one runs it',
   usage:
-    'tinyml deploy M.tflite --broker URL --device ID [--prefix tinyml/] [--name N] [--version V] [--timeout SECONDS]',
+    'tinyml deploy M.tflite --broker URL (--device ID[,ID...] | --group G | --all)\n' +
+    '    [--key KEY.pem] [--waves 0.1,1] [--max-failures 0.25] [--timeout SECONDS]\n' +
+    '    [--name N] [--version V] [--prefix tinyml/] [--window N]\n' +
+    '    [--username U] [--password P (or TINYML_MQTT_PASSWORD)] [--ca CA.pem] [--cert CERT.pem --cert-key KEY.pem] [--insecure]\n' +
+    '  --key signs the manifest (Ed25519, from tinyml keygen); --waves is a staged rollout that stops\n' +
+    '  when more than --max-failures of a wave fails. Exit 0 when every target is active, 1 otherwise.',
   options: {
     broker: { type: 'string' },
     device: { type: 'string' },
     group: { type: 'string' },
+    all: { type: 'boolean' },
     key: { type: 'string' },
     prefix: { type: 'string' },
     name: { type: 'string' },
     version: { type: 'string' },
     timeout: { type: 'string' },
+    waves: { type: 'string' },
+    'max-failures': { type: 'string' },
+    window: { type: 'string' },
     username: { type: 'string' },
     password: { type: 'string' },
+    ca: { type: 'string' },
+    cert: { type: 'string' },
+    'cert-key': { type: 'string' },
+    insecure: { type: 'boolean' },
   },
   async run(args, io) {
     const path = positional(args, 0, 'M.tflite');
     const broker = str(args, 'broker', true)!;
-    if (str(args, 'group') || str(args, 'key')) {
-      throw new NotImplementedError(
-        '--group and --key are not implemented yet (fleet issue); deploy to one --device',
-      );
+    const to = target(args);
+    const waves = shares(str(args, 'waves'));
+    const maxFailureRate = num(args, 'max-failures');
+    if (maxFailureRate !== undefined && !(maxFailureRate >= 0 && maxFailureRate <= 1)) {
+      throw new UsageError(`--max-failures must be a share in [0, 1], got ${maxFailureRate}`);
     }
-    const deviceId = str(args, 'device', true)!;
-    if (!isValidId(deviceId))
-      throw new UsageError(`--device "${deviceId}" is not a valid device id`);
+    const timeout = num(args, 'timeout', 120)!;
+    if (!(timeout > 0)) throw new UsageError(`--timeout must be positive, got ${timeout}`);
+    const window = num(args, 'window');
+    if (window !== undefined && !(Number.isInteger(window) && window >= 1 && window <= 64)) {
+      throw new UsageError(`--window must be an integer in [1, 64], got ${window}`);
+    }
+    const keyPath = str(args, 'key');
+    let key;
+    if (keyPath) {
+      let pem: string;
+      try {
+        pem = readFileSync(keyPath, 'utf8');
+      } catch (err) {
+        throw new ValidationError(
+          `cannot read --key ${keyPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        );
+      }
+      key = loadPrivateKey(pem, `--key ${keyPath}`);
+    }
     const model = await readBytes(path);
-    const meta = readMetadata(readModel(model));
+    const tls = tlsFromFiles({
+      ca: str(args, 'ca'),
+      cert: str(args, 'cert'),
+      key: str(args, 'cert-key'),
+      insecure: Boolean(args.values.insecure),
+    });
     const client = await connectBroker(broker, {
+      ...tls,
       username: str(args, 'username'),
-      password: str(args, 'password'),
+      password: str(args, 'password') ?? process.env.TINYML_MQTT_PASSWORD,
     });
     try {
-      let lastPct = -1;
-      const outcome = await deployToDevice({
+      const result = await deployModel({
         client,
-        deviceId,
         model,
-        name: str(args, 'name') ?? meta?.name ?? basename(path, '.tflite'),
-        version: str(args, 'version') ?? meta?.version ?? '1',
+        target: to,
         prefix: str(args, 'prefix'),
-        timeoutMs: (num(args, 'timeout', 60) ?? 60) * 1000,
-        onProgress: (p) => {
-          const pct = p.size ? Math.floor((p.bytesSent / p.size) * 10) * 10 : 0;
-          if (p.phase === 'sending' && pct !== lastPct) {
-            lastPct = pct;
-            io.err(
-              `${p.deviceId}: sent ${p.bytesSent}/${p.size} bytes (${p.chunksSent}/${p.chunks} chunks)`,
-            );
-          } else if (p.phase !== 'sending') io.err(`${p.deviceId}: ${p.phase}`);
+        name: str(args, 'name'),
+        version: str(args, 'version'),
+        key,
+        timeoutMs: timeout * 1000,
+        waves,
+        maxFailureRate,
+        window,
+        onEvent: (e) => {
+          if (e.kind === 'wave') io.err(`wave ${e.index + 1}: ${e.devices.join(', ')}`);
+          else if (e.kind === 'stopped') io.err(e.reason);
+          else if (e.kind === 'progress' && e.state !== 'receiving') {
+            io.err(`${e.deviceId}: ${e.state} (${e.have}/${e.total} chunks)`);
+          } else if (e.kind === 'progress' && e.have % 50 === 0) {
+            io.err(`${e.deviceId}: ${e.have}/${e.total} chunks`);
+          }
         },
       });
-      if (outcome.state !== 'active') {
-        throw new FleetError(`device ${deviceId} failed: ${outcome.error ?? 'unknown error'}`);
+      for (const o of result.outcomes) io.out(formatOutcome(o));
+      if (!result.ok) {
+        const bad = result.outcomes.filter((o) => o.state !== 'active');
+        throw new FleetError(
+          `${bad.length} of ${result.outcomes.length} devices of ${describeTarget(to)} did not activate ${basename(path)}: ` +
+            bad.map((o) => `${o.deviceId} ${o.state}${o.code ? ` ${o.code}` : ''}`).join(', '),
+        );
       }
-      io.out(
-        `${deviceId}: active ${outcome.sha256} (${outcome.size} bytes, ${outcome.chunks} chunks, ${outcome.durationMs} ms)`,
+      io.err(
+        `deployed ${result.model.name} ${result.model.version} (${result.model.sha256.slice(0, 12)}, ${result.model.size} bytes) to ${result.outcomes.length} devices in ${result.durationMs} ms`,
       );
       return 0;
     } finally {

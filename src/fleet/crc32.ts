@@ -1,0 +1,22 @@
+/**
+ * CRC-32 as zlib, PNG and Ethernet compute it (IEEE 802.3: reflected
+ * polynomial 0xEDB88320, initial value 0xFFFFFFFF, final XOR 0xFFFFFFFF).
+ * Check value: crc32("123456789") = 0xCBF43926. The ESP32 ROM has the same
+ * function (esp_rom_crc32_le(0, buf, len) in ESP-IDF), so a device need not
+ * carry a table.
+ */
+const TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+export function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
