@@ -14,6 +14,7 @@ import type { OpResolver } from './resolver';
 import { elementBytes, emptyView, viewAs, type RuntimeTensor } from './tensor';
 import type { TensorTypeName } from '../tflite/model';
 import { UnsupportedError } from '../errors';
+import { alignTo16, simdAvailable } from './wasm/simd-runtime';
 
 export interface ScratchRequest {
   /** Operator index that asked for it; it lives during that operator's step only. */
@@ -35,6 +36,8 @@ export interface PreparedGraph {
   tensors: RuntimeTensor[];
   nodes: PreparedNode[];
   scratch: ScratchRequest[];
+  /** Persistent SIMD memory the kernels reserved (0 when none uses SIMD). */
+  persistentBytes: number;
 }
 
 export interface PrepareOptions {
@@ -43,6 +46,8 @@ export interface PrepareOptions {
    * throwing: `inspect` plans the arena of models the interpreter cannot run.
    */
   lenient?: boolean;
+  /** Let kernels use the WebAssembly SIMD paths (default: when the engine supports them). */
+  simd?: boolean;
 }
 
 /** The op list of a subgraph, for error messages: "CONV_2D, DEPTHWISE_CONV_2D, SOFTMAX". */
@@ -98,6 +103,8 @@ export function prepareGraph(
   });
 
   const tensors = createTensors(model, subgraphIndex);
+  const simd = (options.simd ?? true) && simdAvailable();
+  let persistentBytes = 0;
   const scratch: ScratchRequest[] = [];
   const nodes: PreparedNode[] = [];
   sg.operators.forEach((op, index) => {
@@ -124,8 +131,12 @@ export function prepareGraph(
       return mine.length - 1;
     };
     const before = scratch.length;
+    const persistentBefore = persistentBytes;
+    const reservePersistent = (bytes: number) => {
+      persistentBytes += alignTo16(bytes);
+    };
     try {
-      const data = kernel.prepare(node, { requestScratch });
+      const data = kernel.prepare(node, { requestScratch, simd, reservePersistent });
       nodes.push({ kernel, node, data, scratch: mine });
     } catch (err) {
       if (!options.lenient) {
@@ -133,7 +144,8 @@ export function prepareGraph(
         throw new KernelError(node, (err as Error).message);
       }
       scratch.length = before; // a failed prepare keeps no scratch
+      persistentBytes = persistentBefore;
     }
   });
-  return { tensors, nodes, scratch };
+  return { tensors, nodes, scratch, persistentBytes };
 }

@@ -17,6 +17,7 @@ import type { MemoryPlanner } from './planner';
 import { allOpsResolver, type OpResolver } from './resolver';
 import { elementBytes, viewAs, type RuntimeTensor } from './tensor';
 import { dequantizeTensor, quantizeInto } from './quantize-io';
+import { SimdRuntime } from './wasm/simd-runtime';
 import { elementCount } from '../tflite/model';
 import { UnsupportedError, ValidationError } from '../errors';
 
@@ -26,6 +27,12 @@ export interface InterpreterOptions {
   planner?: MemoryPlanner;
   /** Refuse models whose planned arena exceeds this many bytes. */
   maxArenaBytes?: number;
+  /**
+   * Use the WebAssembly SIMD kernels where they apply (default true when the
+   * engine supports WebAssembly SIMD); false runs every op in JavaScript.
+   * Both give the same bits.
+   */
+  simd?: boolean;
 }
 
 export interface OpTiming {
@@ -38,7 +45,12 @@ export class Interpreter {
   readonly model: TfliteModel;
   readonly metadata: ModelMetadata | undefined;
   readonly layout: ArenaLayout;
-  readonly arena: ArrayBuffer;
+  /** The planned arena: layout.arenaBytes bytes (inside the SIMD kernels' memory when they are used). */
+  readonly arena: Uint8Array;
+  /** The SIMD kernels' memory and functions, when any kernel uses them. */
+  readonly simd: SimdRuntime | undefined;
+  /** Persistent bytes the SIMD kernels keep beside the arena (weights in their layouts). */
+  readonly persistentBytes: number;
   readonly tensors: RuntimeTensor[];
   /** Bytes held outside the arena by variable tensors (TFLM keeps them in the arena's persistent tail). */
   readonly variableBytes: number;
@@ -56,7 +68,9 @@ export class Interpreter {
     }
     this.metadata = readMetadata(model);
     const sg = model.subgraphs[0];
-    const graph = prepareGraph(model, options.resolver ?? allOpsResolver());
+    const graph = prepareGraph(model, options.resolver ?? allOpsResolver(), 0, {
+      simd: options.simd,
+    });
     this.tensors = graph.tensors;
     this.nodes = graph.nodes;
 
@@ -66,14 +80,20 @@ export class Interpreter {
         `model needs a ${this.layout.arenaBytes}-byte arena; the limit is ${options.maxArenaBytes}`,
       );
     }
-    this.arena = new ArrayBuffer(this.layout.arenaBytes);
+    this.persistentBytes = graph.persistentBytes;
+    this.simd =
+      graph.persistentBytes > 0
+        ? new SimdRuntime(this.layout.arenaBytes, graph.persistentBytes)
+        : undefined;
+    const buffer = this.simd ? this.simd.buffer : new ArrayBuffer(this.layout.arenaBytes);
+    this.arena = new Uint8Array(buffer, 0, this.layout.arenaBytes);
     let variableBytes = 0;
     for (const t of this.tensors) {
       if (t.isConstant) continue;
       const count = elementCount(t.shape);
       const offset = this.layout.tensorOffsets[t.index];
       if (offset >= 0) {
-        t.data = viewAs(t.type, this.arena, offset, count);
+        t.data = viewAs(t.type, buffer, offset, count);
       } else {
         // Variables and empty tensors: own memory, as TFLM's persistent tail.
         const bytes = count * elementBytes(t.type);
@@ -85,8 +105,11 @@ export class Interpreter {
     for (const n of this.nodes) {
       n.node.scratch = n.scratch.map((k) => {
         const s = graph.scratch[k];
-        return viewAs(s.type, this.arena, this.layout.scratchOffsets[k], s.count);
+        return viewAs(s.type, buffer, this.layout.scratchOffsets[k], s.count);
       });
+    }
+    if (this.simd) {
+      for (const n of this.nodes) n.kernel.bind?.(n.node, n.data, this.simd);
     }
     this.inputTensors = sg.inputs.map((t) => this.tensors[t]);
     this.outputTensors = sg.outputs.map((t) => this.tensors[t]);

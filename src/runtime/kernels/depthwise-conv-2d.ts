@@ -28,6 +28,9 @@ import {
 import { convGeometry, type ConvGeometry } from './conv-params';
 import { tapEnd, tapStart } from './padding';
 import { biasValues, perChannelMultipliers } from './quant-params';
+import type { SimdRuntime } from '../wasm/simd-runtime';
+import { im2colRow } from './conv-2d';
+import { bindSimdGemm, prepareSimdGemm, runSimdGemm, type SimdGemm } from './gemm-simd';
 
 export interface DepthwiseParams extends ConvGeometry {
   depthMultiplier: number;
@@ -139,8 +142,38 @@ export function depthwiseConvQuantized(
   }
 }
 
+/** The SIMD path (wasm/int8-kernels.ts dw_int8) for int8 with depth multiplier 1. */
+interface DepthwiseSimd {
+  channels8: number;
+  weights: number;
+  bias: number;
+  multiplier: number;
+  leftShift: number;
+  rightShift: number;
+  /** One pixel's int32 accumulators. */
+  tmp: number;
+  runtime?: SimdRuntime;
+}
+
+/**
+ * With one input channel a depthwise convolution is an ordinary convolution
+ * with `multiplier` filters of depth 1, so it runs on the SIMD gemm with
+ * im2col (micro_speech's and person_detect's first layers).
+ */
+interface SingleChannelSimd {
+  gemm: SimdGemm;
+  scratch: number;
+  runtime?: SimdRuntime;
+}
+
 type DepthwiseData =
-  { kind: 'float'; p: DepthwiseFloatParams } | { kind: 'quantized'; p: DepthwiseQuantParams };
+  | { kind: 'float'; p: DepthwiseFloatParams }
+  | {
+      kind: 'quantized';
+      p: DepthwiseQuantParams;
+      simd?: DepthwiseSimd;
+      single?: SingleChannelSimd;
+    };
 
 function depthwiseParams(node: NodeContext, g: ConvGeometry): DepthwiseParams {
   const w = input(node, 1);
@@ -215,7 +248,7 @@ function prepareQuantized(node: NodeContext, d: DepthwiseParams): DepthwiseQuant
 }
 
 export const depthwiseConv2d: Kernel<DepthwiseData> = {
-  prepare(node) {
+  prepare(node, ctx) {
     const x = input(node, 0);
     const w = input(node, 1);
     const y = output(node, 0);
@@ -229,7 +262,58 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
       const [activationMin, activationMax] = floatActivationRange(fusedActivation(node));
       return { kind: 'float', p: { ...d, activationMin, activationMax } };
     }
-    return { kind: 'quantized', p: prepareQuantized(node, d) };
+    const p = prepareQuantized(node, d);
+    if (ctx.simd && x.type === 'int8' && d.inputDepth === 1) {
+      const gemm = prepareSimdGemm(ctx, d.outputDepth, d.filterHeight * d.filterWidth);
+      const scratch = ctx.requestScratch('int8', d.outputWidth * gemm.depth8);
+      return { kind: 'quantized', p, single: { gemm, scratch } };
+    }
+    if (!ctx.simd || x.type !== 'int8' || d.depthMultiplier !== 1) return { kind: 'quantized', p };
+    const channels8 = Math.ceil(d.outputDepth / 8) * 8;
+    ctx.reservePersistent(d.filterHeight * d.filterWidth * channels8);
+    ctx.reservePersistent(channels8 * 4);
+    for (let i = 0; i < 4; i++) ctx.reservePersistent(d.outputDepth * 4);
+    const simd: DepthwiseSimd = {
+      channels8,
+      weights: 0,
+      bias: 0,
+      multiplier: 0,
+      leftShift: 0,
+      rightShift: 0,
+      tmp: 0,
+    };
+    return { kind: 'quantized', p, simd };
+  },
+  bind(node, data, simd) {
+    if (data.kind !== 'quantized') return;
+    const p = data.p;
+    if (data.single) {
+      // [1, fh, fw, multiplier] -> [multiplier][fh * fw]
+      const taps = p.filterHeight * p.filterWidth;
+      const src = node.inputs[1]!.data as Int8Array;
+      const w = new Int8Array(taps * p.outputDepth);
+      for (let t = 0; t < taps; t++) {
+        for (let m = 0; m < p.outputDepth; m++) w[m * taps + t] = src[t * p.outputDepth + m];
+      }
+      bindSimdGemm(data.single.gemm, simd, w, p.bias, p.outputMultiplier, p.outputShift);
+      data.single.runtime = simd;
+      return;
+    }
+    if (!data.simd) return;
+    const s = data.simd;
+    const taps = p.filterHeight * p.filterWidth;
+    s.weights = simd.alloc(taps * s.channels8);
+    const w = simd.int8(s.weights, taps * s.channels8);
+    const src = node.inputs[1]!.data as Int8Array;
+    for (let t = 0; t < taps; t++) {
+      w.set(src.subarray(t * p.outputDepth, (t + 1) * p.outputDepth), t * s.channels8);
+    }
+    s.tmp = simd.alloc(s.channels8 * 4);
+    s.bias = simd.int32Array(Int32Array.from(p.bias, (v) => v | 0));
+    s.multiplier = simd.int32Array(p.outputMultiplier);
+    s.leftShift = simd.int32Array(Int32Array.from(p.outputShift, (v) => (v > 0 ? v : 0)));
+    s.rightShift = simd.int32Array(Int32Array.from(p.outputShift, (v) => (v > 0 ? 0 : -v)));
+    s.runtime = simd;
   },
   eval(node, data) {
     const x = node.inputs[0]!.data;
@@ -244,8 +328,87 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
         bias ? (bias.data as Float32Array) : null,
         y as Float32Array,
       );
+    } else if (data.single?.runtime) {
+      singleChannelSimd(
+        data.p,
+        data.single,
+        node.scratch[data.single.scratch] as Int8Array,
+        x as Int8Array,
+        y as Int8Array,
+      );
+    } else if (data.simd?.runtime) {
+      depthwiseSimd(data.p, data.simd, x as Int8Array, y as Int8Array);
     } else {
       depthwiseConvQuantized(data.p, x as Int8Array, w as Int8Array, y as Int8Array);
     }
   },
 };
+
+function depthwiseSimd(
+  p: DepthwiseQuantParams,
+  s: DepthwiseSimd,
+  x: Int8Array,
+  y: Int8Array,
+): void {
+  const dw = s.runtime!.kernels.dw;
+  const inBatch = p.inputHeight * p.inputWidth * p.inputDepth;
+  const outRow = p.outputWidth * p.outputDepth;
+  for (let b = 0; b < p.batches; b++) {
+    for (let oy = 0; oy < p.outputHeight; oy++) {
+      dw(
+        x.byteOffset + b * inBatch,
+        p.inputHeight,
+        p.inputWidth,
+        p.outputDepth,
+        s.channels8,
+        s.weights,
+        p.filterHeight,
+        p.filterWidth,
+        p.strideWidth,
+        p.dilationHeight,
+        p.dilationWidth,
+        oy * p.strideHeight - p.padHeight,
+        p.padWidth,
+        y.byteOffset + (b * p.outputHeight + oy) * outRow,
+        p.outputWidth,
+        s.bias,
+        s.multiplier,
+        s.leftShift,
+        s.rightShift,
+        p.inputOffset,
+        p.outputOffset,
+        p.quantizedActivationMin,
+        p.quantizedActivationMax,
+        s.tmp,
+      );
+    }
+  }
+}
+
+function singleChannelSimd(
+  p: DepthwiseQuantParams,
+  s: SingleChannelSimd,
+  col: Int8Array,
+  x: Int8Array,
+  y: Int8Array,
+): void {
+  const rt = s.runtime!;
+  const rowBytes = p.outputWidth * p.outputDepth;
+  for (let b = 0; b < p.batches; b++) {
+    for (let oy = 0; oy < p.outputHeight; oy++) {
+      im2colRow(p, x, b, oy, col, s.gemm.depth8);
+      runSimdGemm(
+        rt,
+        s.gemm,
+        col.byteOffset,
+        s.gemm.depth8,
+        p.outputWidth,
+        p.inputOffset,
+        p.outputOffset,
+        p.quantizedActivationMin,
+        p.quantizedActivationMax,
+        y.byteOffset + (b * p.outputHeight + oy) * rowBytes,
+      );
+    }
+  }
+}
