@@ -68,7 +68,7 @@ describe('interpreter', () => {
     const bytes = readFileSync(sharedModel('keyword_scrambled_8bit.tflite'));
     const interp = new Interpreter(bytes);
     const planned = planArena(interp.model);
-    assert.equal(interp.arena.byteLength, planned.arenaBytes);
+    assert.equal(interp.arena.length, planned.arenaBytes);
     assert.deepEqual(interp.layout.offsets, planned.offsets);
     // SVDF asks for two int32 scratch buffers per operator (svdf_common.cc).
     assert.equal(planned.scratchOffsets.length, 14);
