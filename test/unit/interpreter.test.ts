@@ -70,8 +70,10 @@ describe('interpreter', () => {
     const planned = planArena(interp.model);
     assert.equal(interp.arena.length, planned.arenaBytes);
     assert.deepEqual(interp.layout.offsets, planned.offsets);
-    // SVDF asks for two int32 scratch buffers per operator (svdf_common.cc).
-    assert.equal(planned.scratchOffsets.length, 14);
+    // TFLM's SVDF asks for two int32 scratch buffers per operator
+    // (svdf_common.cc); the SIMD path adds one for the feature activations.
+    assert.equal(planned.scratchOffsets.length, 21);
+    assert.equal(new Interpreter(bytes, { simd: false }).layout.scratchOffsets.length, 14);
   });
 
   it('fails at load time naming an unsupported op and the model op list', () => {

@@ -29,8 +29,7 @@ import { convGeometry, type ConvGeometry } from './conv-params';
 import { tapEnd, tapStart } from './padding';
 import { biasValues, perChannelMultipliers } from './quant-params';
 import type { SimdRuntime } from '../wasm/simd-runtime';
-import { im2colRow } from './conv-2d';
-import { bindSimdGemm, prepareSimdGemm, runSimdGemm, type SimdGemm } from './gemm-simd';
+import { packRequantParams, requantParamsBytes } from '../wasm/int8-kernels';
 
 export interface DepthwiseParams extends ConvGeometry {
   depthMultiplier: number;
@@ -146,34 +145,14 @@ export function depthwiseConvQuantized(
 interface DepthwiseSimd {
   channels8: number;
   weights: number;
-  bias: number;
-  multiplier: number;
-  leftShift: number;
-  rightShift: number;
-  /** One pixel's int32 accumulators. */
-  tmp: number;
-  runtime?: SimdRuntime;
-}
-
-/**
- * With one input channel a depthwise convolution is an ordinary convolution
- * with `multiplier` filters of depth 1, so it runs on the SIMD gemm with
- * im2col (micro_speech's and person_detect's first layers).
- */
-interface SingleChannelSimd {
-  gemm: SimdGemm;
-  scratch: number;
+  /** Packed bias and multipliers (packRequantParams). */
+  params: number;
   runtime?: SimdRuntime;
 }
 
 type DepthwiseData =
   | { kind: 'float'; p: DepthwiseFloatParams }
-  | {
-      kind: 'quantized';
-      p: DepthwiseQuantParams;
-      simd?: DepthwiseSimd;
-      single?: SingleChannelSimd;
-    };
+  | { kind: 'quantized'; p: DepthwiseQuantParams; simd?: DepthwiseSimd };
 
 function depthwiseParams(node: NodeContext, g: ConvGeometry): DepthwiseParams {
   const w = input(node, 1);
@@ -263,42 +242,18 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
       return { kind: 'float', p: { ...d, activationMin, activationMax } };
     }
     const p = prepareQuantized(node, d);
-    if (ctx.simd && x.type === 'int8' && d.inputDepth === 1) {
-      const gemm = prepareSimdGemm(ctx, d.outputDepth, d.filterHeight * d.filterWidth);
-      const scratch = ctx.requestScratch('int8', d.outputWidth * gemm.depth8);
-      return { kind: 'quantized', p, single: { gemm, scratch } };
-    }
-    if (!ctx.simd || x.type !== 'int8' || d.depthMultiplier !== 1) return { kind: 'quantized', p };
+    // Depth multiplier 1, or one input channel that every output channel reads.
+    const simdable = d.depthMultiplier === 1 || d.inputDepth === 1;
+    if (!ctx.simd || x.type !== 'int8' || !simdable) return { kind: 'quantized', p };
     const channels8 = Math.ceil(d.outputDepth / 8) * 8;
     ctx.reservePersistent(d.filterHeight * d.filterWidth * channels8);
-    ctx.reservePersistent(channels8 * 4);
-    for (let i = 0; i < 4; i++) ctx.reservePersistent(d.outputDepth * 4);
-    const simd: DepthwiseSimd = {
-      channels8,
-      weights: 0,
-      bias: 0,
-      multiplier: 0,
-      leftShift: 0,
-      rightShift: 0,
-      tmp: 0,
-    };
+    ctx.reservePersistent(requantParamsBytes(channels8));
+    const simd: DepthwiseSimd = { channels8, weights: 0, params: 0 };
     return { kind: 'quantized', p, simd };
   },
   bind(node, data, simd) {
     if (data.kind !== 'quantized') return;
     const p = data.p;
-    if (data.single) {
-      // [1, fh, fw, multiplier] -> [multiplier][fh * fw]
-      const taps = p.filterHeight * p.filterWidth;
-      const src = node.inputs[1]!.data as Int8Array;
-      const w = new Int8Array(taps * p.outputDepth);
-      for (let t = 0; t < taps; t++) {
-        for (let m = 0; m < p.outputDepth; m++) w[m * taps + t] = src[t * p.outputDepth + m];
-      }
-      bindSimdGemm(data.single.gemm, simd, w, p.bias, p.outputMultiplier, p.outputShift);
-      data.single.runtime = simd;
-      return;
-    }
     if (!data.simd) return;
     const s = data.simd;
     const taps = p.filterHeight * p.filterWidth;
@@ -308,11 +263,9 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
     for (let t = 0; t < taps; t++) {
       w.set(src.subarray(t * p.outputDepth, (t + 1) * p.outputDepth), t * s.channels8);
     }
-    s.tmp = simd.alloc(s.channels8 * 4);
-    s.bias = simd.int32Array(Int32Array.from(p.bias, (v) => v | 0));
-    s.multiplier = simd.int32Array(p.outputMultiplier);
-    s.leftShift = simd.int32Array(Int32Array.from(p.outputShift, (v) => (v > 0 ? v : 0)));
-    s.rightShift = simd.int32Array(Int32Array.from(p.outputShift, (v) => (v > 0 ? 0 : -v)));
+    const packed = packRequantParams(p.bias, p.outputMultiplier, p.outputShift, p.outputDepth);
+    s.params = simd.alloc(packed.length);
+    new Uint8Array(simd.buffer, s.params, packed.length).set(packed);
     s.runtime = simd;
   },
   eval(node, data) {
@@ -328,14 +281,6 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
         bias ? (bias.data as Float32Array) : null,
         y as Float32Array,
       );
-    } else if (data.single?.runtime) {
-      singleChannelSimd(
-        data.p,
-        data.single,
-        node.scratch[data.single.scratch] as Int8Array,
-        x as Int8Array,
-        y as Int8Array,
-      );
     } else if (data.simd?.runtime) {
       depthwiseSimd(data.p, data.simd, x as Int8Array, y as Int8Array);
     } else {
@@ -350,7 +295,9 @@ function depthwiseSimd(
   x: Int8Array,
   y: Int8Array,
 ): void {
-  const dw = s.runtime!.kernels.dw;
+  const kernels = s.runtime!.kernels;
+  // depth multiplier 1, or a single input channel read by every output channel
+  const dw = p.depthMultiplier === 1 ? kernels.dw : kernels.dwC1;
   const inBatch = p.inputHeight * p.inputWidth * p.inputDepth;
   const outRow = p.outputWidth * p.outputDepth;
   for (let b = 0; b < p.batches; b++) {
@@ -371,43 +318,11 @@ function depthwiseSimd(
         p.padWidth,
         y.byteOffset + (b * p.outputHeight + oy) * outRow,
         p.outputWidth,
-        s.bias,
-        s.multiplier,
-        s.leftShift,
-        s.rightShift,
+        s.params,
         p.inputOffset,
         p.outputOffset,
         p.quantizedActivationMin,
         p.quantizedActivationMax,
-        s.tmp,
-      );
-    }
-  }
-}
-
-function singleChannelSimd(
-  p: DepthwiseQuantParams,
-  s: SingleChannelSimd,
-  col: Int8Array,
-  x: Int8Array,
-  y: Int8Array,
-): void {
-  const rt = s.runtime!;
-  const rowBytes = p.outputWidth * p.outputDepth;
-  for (let b = 0; b < p.batches; b++) {
-    for (let oy = 0; oy < p.outputHeight; oy++) {
-      im2colRow(p, x, b, oy, col, s.gemm.depth8);
-      runSimdGemm(
-        rt,
-        s.gemm,
-        col.byteOffset,
-        s.gemm.depth8,
-        p.outputWidth,
-        p.inputOffset,
-        p.outputOffset,
-        p.quantizedActivationMin,
-        p.quantizedActivationMax,
-        y.byteOffset + (b * p.outputHeight + oy) * rowBytes,
       );
     }
   }

@@ -9,6 +9,7 @@
  * offset turns into 0 as the reference's skipped taps.
  */
 import type { PrepareContext } from '../kernel';
+import { packRequantParams, requantParamsBytes } from '../wasm/int8-kernels';
 import type { SimdRuntime } from '../wasm/simd-runtime';
 
 export interface SimdGemm {
@@ -18,31 +19,24 @@ export interface SimdGemm {
   channels: number;
   /** Pointers into the SIMD memory, set by bind(). */
   weights: number;
-  bias: number;
-  multiplier: number;
-  leftShift: number;
-  rightShift: number;
+  params: number;
+}
+
+function channels4(channels: number): number {
+  return Math.ceil(channels / 4) * 4;
 }
 
 export function prepareSimdGemm(ctx: PrepareContext, channels: number, depth: number): SimdGemm {
   const depth8 = Math.ceil(depth / 8) * 8;
-  ctx.reservePersistent(channels * depth8);
-  for (let i = 0; i < 4; i++) ctx.reservePersistent(channels * 4);
-  return {
-    depth,
-    depth8,
-    channels,
-    weights: 0,
-    bias: 0,
-    multiplier: 0,
-    leftShift: 0,
-    rightShift: 0,
-  };
+  ctx.reservePersistent(channels4(channels) * depth8);
+  ctx.reservePersistent(requantParamsBytes(channels));
+  return { depth, depth8, channels, weights: 0, params: 0 };
 }
 
 /**
  * Copies `weights` ([channels][depth] int8) into rows of depth8 padded with
- * zeros, and the per-channel bias and multipliers, into the SIMD memory.
+ * zeros (and zero rows up to a multiple of four channels), and the packed
+ * per-channel bias and multipliers, into the SIMD memory.
  */
 export function bindSimdGemm(
   g: SimdGemm,
@@ -52,15 +46,14 @@ export function bindSimdGemm(
   multiplier: Int32Array,
   shift: Int32Array,
 ): void {
-  g.weights = simd.alloc(g.channels * g.depth8);
-  const w = simd.int8(g.weights, g.channels * g.depth8);
+  g.weights = simd.alloc(channels4(g.channels) * g.depth8);
+  const w = simd.int8(g.weights, channels4(g.channels) * g.depth8);
   for (let o = 0; o < g.channels; o++) {
     w.set(weights.subarray(o * g.depth, (o + 1) * g.depth), o * g.depth8);
   }
-  g.bias = simd.int32Array(Int32Array.from(bias, (v) => v | 0));
-  g.multiplier = simd.int32Array(multiplier);
-  g.leftShift = simd.int32Array(Int32Array.from(shift, (s) => (s > 0 ? s : 0)));
-  g.rightShift = simd.int32Array(Int32Array.from(shift, (s) => (s > 0 ? 0 : -s)));
+  const packed = packRequantParams(bias, multiplier, shift, g.channels);
+  g.params = simd.alloc(packed.length);
+  new Uint8Array(simd.buffer, g.params, packed.length).set(packed);
 }
 
 /** Runs gemm_int8 over `rows` rows of `input` (stride `inputStride` bytes) into `output` (stride `channels`). */
@@ -83,10 +76,7 @@ export function runSimdGemm(
     g.weights,
     g.depth8,
     g.channels,
-    g.bias,
-    g.multiplier,
-    g.leftShift,
-    g.rightShift,
+    g.params,
     inputOffset,
     outputOffset,
     min,

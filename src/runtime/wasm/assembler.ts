@@ -244,6 +244,69 @@ export class FunctionBuilder {
   i32x4ExtractLane(lane: number): this {
     return this.simd(0x1b, lane);
   }
+  i64x2Splat(): this {
+    return this.simd(0x12);
+  }
+  /** i8x16.shuffle: result byte i is byte lanes[i] of the 32-byte concatenation a ++ b. */
+  i8x16Shuffle(lanes: number[]): this {
+    return this.simd(0x0d, ...lanes);
+  }
+  v128And(): this {
+    return this.simd(0x4e);
+  }
+  v128Store32Lane(lane: number, offset = 0): this {
+    this.code.push(0xfd);
+    uleb(0x5a, this.code);
+    uleb(2, this.code);
+    uleb(offset, this.code);
+    this.code.push(lane);
+    return this;
+  }
+  i8x16NarrowI16x8s(): this {
+    return this.simd(0x65);
+  }
+  i16x8NarrowI32x4s(): this {
+    return this.simd(0x85);
+  }
+  i32x4Mul(): this {
+    return this.simd(0xb5);
+  }
+  i32x4MinS(): this {
+    return this.simd(0xb6);
+  }
+  i32x4MaxS(): this {
+    return this.simd(0xb8);
+  }
+  i64x2ShrS(): this {
+    return this.simd(0xcc);
+  }
+  i64x2ShrU(): this {
+    return this.simd(0xcd);
+  }
+  i64x2LtS(): this {
+    return this.simd(0xd8);
+  }
+  i64x2ExtendLowI32x4s(): this {
+    return this.simd(0xc7);
+  }
+  i64x2ExtendHighI32x4s(): this {
+    return this.simd(0xc8);
+  }
+  i32x4ShrS(): this {
+    return this.simd(0xac);
+  }
+  i64x2Add(): this {
+    return this.simd(0xce);
+  }
+  i64x2Mul(): this {
+    return this.simd(0xd5);
+  }
+  i64x2ExtmulLowI32x4s(): this {
+    return this.simd(0xdc);
+  }
+  i64x2ExtmulHighI32x4s(): this {
+    return this.simd(0xdd);
+  }
   i16x8Add(): this {
     return this.simd(0x8e);
   }

@@ -2,190 +2,315 @@
  * The int8 inner loops of CONV_2D, FULLY_CONNECTED and DEPTHWISE_CONV_2D as
  * WebAssembly SIMD, built with assembler.ts. They compute exactly what the
  * JavaScript reference functions compute (TFLM's reference kernels): integer
- * sums are exact in any order, and the requantization below is TFLM's
- * double-rounding MultiplyByQuantizedMultiplier in 64-bit integer arithmetic.
+ * sums are exact in any order, and the requantization is TFLM's
+ * double-rounding MultiplyByQuantizedMultiplier done in 64-bit lanes.
  *
  * gemm_int8: out[r][o] = clamp(out_zp + MBQM(bias[o] + sum_k w[o][k] * (x[r][k] + in_off)))
- *   for r < rows, o < channels, k < k8 (k8 a multiple of 8; weights are zero
- *   beyond the real depth, so whatever x holds there adds nothing). Eight
- *   products per i32x4.dot_i16x8_s, four output channels per pass so each
- *   input load serves four of them.
+ *   for r < rows, o < channels, k < depth8 (a multiple of 8; weights are zero
+ *   beyond the real depth and for channels past `channels` up to a multiple
+ *   of 4, so whatever x holds there adds nothing). Eight products per
+ *   i32x4.dot_i16x8_s, four output channels per pass so each input load
+ *   serves four of them.
  * dw_int8: one output pixel row of a depthwise convolution with depth
  *   multiplier 1, eight channels per vector (i32x4.extmul_low/high_i16x8_s),
  *   taps outside the image skipped as in the reference.
+ *
+ * Requantization of four channels at once (requantize()) reads a 144-byte
+ * record per group of four channels, packed by packRequantParams():
+ *   0 bias i32x4 | 16 2^left i32x4 | 32 multiplier i32x4 |
+ *   48, 64 R i64x2 x2 | 80, 96 N i64x2 x2 | 112, 128 P i64x2 x2
+ * With x = (acc + bias) * 2^left (wrapping, as TFLM's shift does) and
+ * ab = x * multiplier in 64 bits:
+ *   SaturatingRoundingDoublingHighMul = trunc((ab + nudge) / 2^31), nudge
+ *     2^30 or 1 - 2^30 by the sign of ab; truncation adds 2^31 - 1 to
+ *     negative values before an arithmetic shift;
+ *   RoundingDivideByPOT(q, e) = floor((q + 2^(e-1) - [q < 0]) / 2^e) for
+ *     e >= 1 (R = 2^(e-1), N = -1), q for e = 0 (R = N = 0), and the floor
+ *     division is (t * P) >> 31 with P = 2^(31-e), because WebAssembly has no
+ *     per-lane variable shift.
  */
 import { assembleModule, FunctionBuilder } from './assembler';
 
-/** Emits the requantization of the i32 in `acc` for channel `o` and stores it at out + o. */
-function requantStore(
+export const REQUANT_GROUP_BYTES = 144;
+
+/** Bytes of the packed records of `channels` channels. */
+export function requantParamsBytes(channels: number): number {
+  return Math.ceil(channels / 4) * REQUANT_GROUP_BYTES;
+}
+
+/** Packs per-channel bias and (multiplier, shift) into the records requantize() reads. */
+export function packRequantParams(
+  bias: ArrayLike<number>,
+  multiplier: ArrayLike<number>,
+  shift: ArrayLike<number>,
+  channels: number,
+): Uint8Array {
+  const groups = Math.ceil(channels / 4);
+  const bytes = new Uint8Array(groups * REQUANT_GROUP_BYTES);
+  const view = new DataView(bytes.buffer);
+  for (let o = 0; o < channels; o++) {
+    const base = Math.floor(o / 4) * REQUANT_GROUP_BYTES;
+    const lane = o % 4;
+    const left = shift[o] > 0 ? shift[o] : 0;
+    const right = shift[o] > 0 ? 0 : -shift[o];
+    view.setInt32(base + lane * 4, bias[o] | 0, true);
+    view.setInt32(base + 16 + lane * 4, (2 ** left) | 0, true);
+    view.setInt32(base + 32 + lane * 4, multiplier[o], true);
+    const half = lane < 2 ? 0 : 16;
+    const l64 = (lane % 2) * 8;
+    view.setBigInt64(base + 48 + half + l64, right > 0 ? 1n << BigInt(right - 1) : 0n, true);
+    view.setBigInt64(base + 80 + half + l64, right > 0 ? -1n : 0n, true);
+    view.setBigInt64(base + 112 + half + l64, 1n << BigInt(31 - right), true);
+  }
+  return bytes;
+}
+
+interface RequantLocals {
+  x: number;
+  ab: number;
+  t: number;
+  lo: number;
+  hi: number;
+  /** An all-zero v128 (locals start zeroed and this one is never written). */
+  zero: number;
+}
+
+/**
+ * Requantizes the i32x4 in `acc` with the record at the address `record()`
+ * pushes; leaves the clamped i32x4 in `acc`. Arithmetic 64-bit shifts cost
+ * several instructions on x86 (no psraq before AVX-512) while compares and
+ * logical shifts are single ones, so signs come from i64x2.lt_s and the
+ * divisions by 2^31 shift logically: only the low 32 bits of each quotient
+ * are kept, and those are the same for both shifts.
+ */
+function requantize(
   f: FunctionBuilder,
-  l: { acc: number; o: number; q: number; r: number; mask: number; ab: number },
-  p: { mult: number; lshift: number; rshift: number; outOff: number; min: number; max: number },
-  outAddr: () => void,
+  acc: number,
+  record: () => void,
+  l: RequantLocals,
+  outOff: number,
+  min: number,
+  max: number,
 ): void {
-  const { acc, o, q, r, mask, ab } = l;
-  const at = (ptr: number) => f.get(ptr).get(o).i32(2).i32Shl().i32Add();
-  // x = acc << left; ab = (int64)x * multiplier
+  const C31 = (1n << 31n) - 1n;
+  const ZERO = l.zero;
+  const LOW32 = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
   f.get(acc);
-  at(p.lshift).i32Load();
-  f.i32Shl().i64ExtendI32S();
-  at(p.mult).i32Load();
-  f.i64ExtendI32S().i64Mul().set(ab);
-  // SaturatingRoundingDoublingHighMul: (ab + nudge) / 2^31, truncating
-  f.get(ab)
-    .i64(1n << 30n)
-    .i64(1n - (1n << 30n))
-    .get(ab)
-    .i64(0n)
-    .i64GeS()
-    .select();
-  f.i64Add()
-    .i64(1n << 31n)
-    .i64DivS()
-    .i32WrapI64()
-    .set(q);
-  // RoundingDivideByPOT(q, right)
-  at(p.rshift).i32Load().set(r);
-  f.i32(1).get(r).i32Shl().i32(1).i32Sub().set(mask);
-  f.get(q).get(r).i32ShrS();
-  f.get(q).get(mask).i32And(); // remainder
-  f.get(mask).i32(1).i32ShrS().get(q).i32(0).i32LtS().i32Add(); // threshold
-  f.i32GtS().i32Add();
-  f.get(p.outOff).i32Add().set(q);
-  // clamp to [min, max]
-  f.get(q).get(p.min).get(q).get(p.min).i32GtS().select().set(q);
-  f.get(q).get(p.max).get(q).get(p.max).i32LtS().select().set(q);
-  outAddr();
-  f.get(q).i32Store8();
+  record();
+  f.v128Load(0).i32x4Add();
+  record();
+  f.v128Load(16).i32x4Mul().set(l.x);
+  // q = SaturatingRoundingDoublingHighMul(x, multiplier), per half
+  for (const [half, into] of [
+    [0, l.lo],
+    [16, l.hi],
+  ] as const) {
+    f.get(l.x);
+    record();
+    f.v128Load(32);
+    if (half === 0) f.i64x2ExtmulLowI32x4s();
+    else f.i64x2ExtmulHighI32x4s();
+    f.set(l.ab);
+    // v = ab + 2^30 - ([ab < 0] & (2^31 - 1)); q = trunc(v / 2^31)
+    f.get(l.ab)
+      .i64(1n << 30n)
+      .i64x2Splat()
+      .i64x2Add();
+    f.get(l.ab).get(ZERO).i64x2LtS().i64(-C31).i64x2Splat().v128And().i64x2Add().set(l.t);
+    f.get(l.t).get(l.t).get(ZERO).i64x2LtS().i64(C31).i64x2Splat().v128And().i64x2Add();
+    f.i32(31).i64x2ShrU().set(into);
+  }
+  // back to four int32 lanes, sign-extended again for the second rounding
+  f.get(l.lo).get(l.hi).i8x16Shuffle(LOW32).set(l.x);
+  for (const [half, into] of [
+    [0, l.lo],
+    [16, l.hi],
+  ] as const) {
+    f.get(l.x);
+    if (half === 0) f.i64x2ExtendLowI32x4s();
+    else f.i64x2ExtendHighI32x4s();
+    f.set(l.t);
+    // RoundingDivideByPOT: ((q + R + ([q < 0] & N)) * P) >> 31
+    f.get(l.t);
+    record();
+    f.v128Load(48 + half).i64x2Add();
+    f.get(l.t).get(ZERO).i64x2LtS();
+    record();
+    f.v128Load(80 + half)
+      .v128And()
+      .i64x2Add();
+    record();
+    f.v128Load(112 + half)
+      .i64x2Mul()
+      .i32(31)
+      .i64x2ShrU()
+      .set(into);
+  }
+  f.get(l.lo).get(l.hi).i8x16Shuffle(LOW32);
+  f.get(outOff).i32x4Splat().i32x4Add();
+  f.get(min).i32x4Splat().i32x4MaxS();
+  f.get(max).i32x4Splat().i32x4MinS().set(acc);
+}
+
+/** Stores the low bytes of the first `count` (1..4) lanes of `v` at addr. */
+function storeLanes(f: FunctionBuilder, v: number, addr: () => void, count: number): void {
+  f.block(() => {
+    for (let lane = 0; lane < 4; lane++) {
+      f.get(count).i32(lane).i32LeS().brIf(0);
+      addr();
+      f.get(v).i32x4ExtractLane(lane).i32Store8(lane);
+    }
+  });
+}
+
+/** Stores four int8 lanes at once (values already clamped). */
+function store4(f: FunctionBuilder, v: number, addr: () => void): void {
+  addr();
+  f.get(v).get(v).i16x8NarrowI32x4s();
+  f.v128Zero().i8x16NarrowI16x8s();
+  f.v128Store32Lane(0);
+}
+
+function requantLocals(f: FunctionBuilder): RequantLocals {
+  return {
+    x: f.local('v128'),
+    ab: f.local('v128'),
+    t: f.local('v128'),
+    lo: f.local('v128'),
+    hi: f.local('v128'),
+    zero: f.local('v128'),
+  };
+}
+
+/** [sum v0, sum v1, sum v2, sum v3] of four i32x4 accumulators, by pairwise shuffles; into `into`. */
+function reduce4(f: FunctionBuilder, v: number[], t0: number, t1: number, into: number): void {
+  const LO = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
+  const HI = [8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31];
+  f.get(v[0]).get(v[1]).i8x16Shuffle(LO).get(v[0]).get(v[1]).i8x16Shuffle(HI).i32x4Add().set(t0);
+  f.get(v[2]).get(v[3]).i8x16Shuffle(LO).get(v[2]).get(v[3]).i8x16Shuffle(HI).i32x4Add().set(t1);
+  f.get(t0).get(t1).i8x16Shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+  f.get(t0).get(t1).i8x16Shuffle([8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31]);
+  f.i32x4Add().set(into);
 }
 
 function gemmInt8(): FunctionBuilder {
-  // (col, colStride, rows, w, k8, channels, bias, mult, lshift, rshift, inOff, outOff, min, max, out, outStride)
-  const f = new FunctionBuilder('gemm_int8', new Array(16).fill('i32'), []);
+  // (col, colStride, rows, w, depth8, channels, params, inOff, outOff, min, max, out, outStride)
+  const f = new FunctionBuilder('gemm_int8', new Array(13).fill('i32'), []);
   const [
     col,
     colStride,
     rows,
     w,
-    k8,
+    depth8,
     channels,
-    bias,
-    mult,
-    lshift,
-    rshift,
+    params,
     inOff,
     outOff,
     min,
     max,
     out,
     outStride,
-  ] = Array.from({ length: 16 }, (_, i) => i);
+  ] = Array.from({ length: 13 }, (_, i) => i);
   const row = f.local('i32');
   const o = f.local('i32');
   const k = f.local('i32');
-  const x = f.local('i32');
-  const w0 = f.local('i32');
-  const acc = f.local('i32');
-  const q = f.local('i32');
-  const r = f.local('i32');
-  const mask = f.local('i32');
-  const lane = f.local('i32');
-  const ab = f.local('i64');
+  const x0 = f.local('i32');
+  const x1 = f.local('i32');
+  const wp = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
+  const left = f.local('i32');
+  const pass = f.local('i32');
   const off = f.local('v128');
-  const xv = f.local('v128');
-  const a = [f.local('v128'), f.local('v128'), f.local('v128'), f.local('v128')];
-  const locals = { acc, o, q, r, mask, ab };
-  const params = { mult, lshift, rshift, outOff, min, max };
-  const outAddr = () => f.get(out).get(row).get(outStride).i32Mul().i32Add().get(o).i32Add();
-  const horizontalSum = (v: number) => {
-    f.get(v).i32x4ExtractLane(0).get(v).i32x4ExtractLane(1).i32Add();
-    f.get(v).i32x4ExtractLane(2).i32Add().get(v).i32x4ExtractLane(3).i32Add();
+  const xv0 = f.local('v128');
+  const xv1 = f.local('v128');
+  const wv = f.local('v128');
+  const a = [0, 1, 2, 3].map(() => f.local('v128'));
+  const b = [0, 1, 2, 3].map(() => f.local('v128'));
+  const t0 = f.local('v128');
+  const t1 = f.local('v128');
+  const rl = requantLocals(f);
+  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(144).i32Mul().i32Add();
+  const outAddr = (r: number) => () =>
+    f.get(out).get(row).i32(r).i32Add().get(outStride).i32Mul().i32Add().get(o).i32Add();
+  const finish = (acc: number[], r: number) => {
+    reduce4(f, acc, t0, t1, acc[0]);
+    requantize(f, acc[0], record, rl, outOff, min, max);
+    f.get(channels).get(o).i32Sub().set(left);
+    f.get(left).i32(4).i32GeS();
+    f.if(
+      () => store4(f, acc[0], outAddr(r)),
+      () => storeLanes(f, acc[0], outAddr(r), left),
+    );
   };
-  const biasPlus = () => f.get(bias).get(o).i32(2).i32Shl().i32Add().i32Load().i32Add();
+  /** All channel groups of `rowsNow` (1 or 2) rows starting at `row`. */
+  const channelLoop = (rowsNow: 1 | 2) => {
+    f.i32(0).set(o);
+    f.block(() =>
+      f.loop(() => {
+        f.get(o).get(channels).i32GeS().brIf(1);
+        for (const v of a) f.v128Zero().set(v);
+        if (rowsNow === 2) for (const v of b) f.v128Zero().set(v);
+        wp.forEach((p, j) => f.get(w).get(o).i32(j).i32Add().get(depth8).i32Mul().i32Add().set(p));
+        f.i32(0).set(k);
+        f.block(() =>
+          f.loop(() => {
+            f.get(k).get(depth8).i32GeS().brIf(1);
+            f.get(x0).get(k).i32Add().i16x8Load8x8s().get(off).i16x8Add().set(xv0);
+            if (rowsNow === 2)
+              f.get(x1).get(k).i32Add().i16x8Load8x8s().get(off).i16x8Add().set(xv1);
+            wp.forEach((p, j) => {
+              f.get(p).get(k).i32Add().i16x8Load8x8s().set(wv);
+              f.get(a[j]).get(xv0).get(wv).i32x4DotI16x8s().i32x4Add().set(a[j]);
+              if (rowsNow === 2) f.get(b[j]).get(xv1).get(wv).i32x4DotI16x8s().i32x4Add().set(b[j]);
+            });
+            f.get(k).i32(8).i32Add().set(k);
+            f.br(0);
+          }),
+        );
+        finish(a, 0);
+        if (rowsNow === 2) finish(b, 1);
+        f.get(o).i32(4).i32Add().set(o);
+        f.br(0);
+      }),
+    );
+  };
 
   f.get(inOff).i16x8Splat().set(off);
   f.i32(0).set(row);
   f.block(() =>
     f.loop(() => {
       f.get(row).get(rows).i32GeS().brIf(1);
-      f.get(col).get(row).get(colStride).i32Mul().i32Add().set(x);
-      f.i32(0).set(o);
-      // four channels at a time
-      f.block(() =>
-        f.loop(() => {
-          f.get(o).i32(4).i32Add().get(channels).i32GtS().brIf(1);
-          for (const v of a) f.v128Zero().set(v);
-          f.get(w).get(o).get(k8).i32Mul().i32Add().set(w0);
-          f.i32(0).set(k);
-          f.block(() =>
-            f.loop(() => {
-              f.get(k).get(k8).i32GeS().brIf(1);
-              f.get(x).get(k).i32Add().i16x8Load8x8s().get(off).i16x8Add().set(xv);
-              a.forEach((v, j) => {
-                f.get(v).get(xv);
-                f.get(w0).get(k).i32Add().get(k8).i32(j).i32Mul().i32Add().i16x8Load8x8s();
-                f.i32x4DotI16x8s().i32x4Add().set(v);
-              });
-              f.get(k).i32(8).i32Add().set(k);
-              f.br(0);
-            }),
-          );
-          a.forEach((v) => {
-            horizontalSum(v);
-            biasPlus();
-            f.set(acc);
-            requantStore(f, locals, params, outAddr);
-            f.get(o).i32(1).i32Add().set(o);
-          });
-          f.br(0);
-        }),
+      f.get(col).get(row).get(colStride).i32Mul().i32Add().tee(x0).get(colStride).i32Add().set(x1);
+      // two rows per pass share the weight loads; a last odd row goes alone
+      f.get(rows).get(row).i32Sub().i32(2).i32GeS().set(pass);
+      f.get(pass);
+      f.if(
+        () => channelLoop(2),
+        () => channelLoop(1),
       );
-      // remaining channels one at a time
-      f.block(() =>
-        f.loop(() => {
-          f.get(o).get(channels).i32GeS().brIf(1);
-          f.v128Zero().set(a[0]);
-          f.get(w).get(o).get(k8).i32Mul().i32Add().set(w0);
-          f.i32(0).set(k);
-          f.block(() =>
-            f.loop(() => {
-              f.get(k).get(k8).i32GeS().brIf(1);
-              f.get(a[0]);
-              f.get(x).get(k).i32Add().i16x8Load8x8s().get(off).i16x8Add();
-              f.get(w0).get(k).i32Add().i16x8Load8x8s();
-              f.i32x4DotI16x8s().i32x4Add().set(a[0]);
-              f.get(k).i32(8).i32Add().set(k);
-              f.br(0);
-            }),
-          );
-          horizontalSum(a[0]);
-          biasPlus();
-          f.set(acc);
-          requantStore(f, locals, params, outAddr);
-          f.get(o).i32(1).i32Add().set(o);
-          f.br(0);
-        }),
-      );
-      f.get(row).i32(1).i32Add().set(row);
+      f.get(row).i32(1).get(pass).i32Add().i32Add().set(row);
       f.br(0);
     }),
   );
-  void lane;
   return f;
 }
 
-function dwInt8(): FunctionBuilder {
-  // (in, inH, inW, c, c8, w, fh, fw, sw, dh, dw, iy0, padW, out, outW,
-  //  bias, mult, lshift, rshift, inOff, outOff, min, max, tmp)
-  const f = new FunctionBuilder('dw_int8', new Array(24).fill('i32'), []);
+/**
+ * One output row of a depthwise convolution, eight channels per vector.
+ * `broadcast`: the input has one channel which every output channel reads
+ * (depth multiplier = channels), so each tap splats one input byte.
+ */
+function dwInt8(broadcast: boolean): FunctionBuilder {
+  // (in, inH, inW, c, c8, w, fh, fw, sw, dh, dw, iy0, padW, out, outW, params, inOff, outOff, min, max)
+  const f = new FunctionBuilder(
+    broadcast ? 'dw_int8_c1' : 'dw_int8',
+    new Array(20).fill('i32'),
+    [],
+  );
   const [inp, inH, inW, c, c8, w, fh, fw, sw, dh, dw, iy0, padW, out, outW] = Array.from(
     { length: 15 },
     (_, i) => i,
   );
-  const [bias, mult, lshift, rshift, inOff, outOff, min, max, tmp] = Array.from(
-    { length: 9 },
-    (_, i) => 15 + i,
-  );
+  const [params, inOff, outOff, min, max] = Array.from({ length: 5 }, (_, i) => 15 + i);
   const ox = f.local('i32');
   const ix0 = f.local('i32');
   const ky0 = f.local('i32');
@@ -195,34 +320,54 @@ function dwInt8(): FunctionBuilder {
   const ky = f.local('i32');
   const kx = f.local('i32');
   const cb = f.local('i32');
-  const inRow = f.local('i32');
-  const wRow = f.local('i32');
   const o = f.local('i32');
-  const acc = f.local('i32');
-  const q = f.local('i32');
-  const r = f.local('i32');
-  const mask = f.local('i32');
-  const ab = f.local('i64');
+  const left = f.local('i32');
+  const xp = f.local('i32');
+  const wp = f.local('i32');
+  const xStep = f.local('i32');
+  const inStride = f.local('i32');
   const off = f.local('v128');
   const xv = f.local('v128');
   const wv = f.local('v128');
   const lo = f.local('v128');
   const hi = f.local('v128');
-  const locals = { acc, o, q, r, mask, ab };
-  const params = { mult, lshift, rshift, outOff, min, max };
-  // first tap k with origin + d * k >= 0: origin >= 0 ? 0 : (-origin + d - 1) / d
+  const rl = requantLocals(f);
+  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(144).i32Mul().i32Add();
+  const outAddr = () => f.get(out).get(ox).get(c).i32Mul().i32Add().get(o).i32Add();
+  // First tap k with origin + d * k >= 0 (a division only at the border).
   const tapStart = (origin: number, d: number, into: number) => {
-    f.i32(0).get(d).i32(1).i32Sub().get(origin).i32Sub().get(d).i32DivS();
-    f.get(origin).i32(0).i32GeS().select().set(into);
+    f.i32(0).set(into);
+    f.get(origin).i32(0).i32LtS();
+    f.if(() => {
+      f.get(d).i32(1).i32Sub().get(origin).i32Sub().get(d).i32DivS().set(into);
+    });
   };
-  // one past the last tap with origin + d * k < size: clamp((size - origin + d - 1) / d, 0, filter)
+  // One past the last tap with origin + d * k < size, at most `filter`.
   const tapEnd = (origin: number, d: number, size: number, filter: number, into: number) => {
-    f.get(size).get(origin).i32Sub().get(d).i32Add().i32(1).i32Sub().get(d).i32DivS().set(into);
-    f.i32(0).get(into).get(size).get(origin).i32Sub().i32(0).i32LeS().select().set(into);
-    f.get(filter).get(into).get(into).get(filter).i32GtS().select().set(into);
+    f.get(filter).set(into);
+    f.get(origin).get(filter).i32(1).i32Sub().get(d).i32Mul().i32Add().get(size).i32GeS();
+    f.if(() => {
+      f.get(size).get(origin).i32Sub().get(d).i32Add().i32(1).i32Sub().get(d).i32DivS().set(into);
+      f.i32(0).get(into).get(size).get(origin).i32Sub().i32(0).i32LeS().select().set(into);
+    });
+  };
+  /** Requantizes and stores the four channels from `o` held in `v`. */
+  const emitGroup = (v: number) => {
+    f.block(() => {
+      f.get(c).get(o).i32Sub().tee(left).i32(0).i32LeS().brIf(0);
+      requantize(f, v, record, rl, outOff, min, max);
+      f.get(left).i32(4).i32GeS();
+      f.if(
+        () => store4(f, v, outAddr),
+        () => storeLanes(f, v, outAddr, left),
+      );
+    });
   };
 
   f.get(inOff).i16x8Splat().set(off);
+  if (broadcast) f.i32(1).set(inStride);
+  else f.get(c).set(inStride);
+  f.get(dw).get(inStride).i32Mul().set(xStep);
   tapStart(iy0, dh, ky0);
   tapEnd(iy0, dh, inH, fh, ky1);
   f.i32(0).set(ox);
@@ -242,39 +387,27 @@ function dwInt8(): FunctionBuilder {
           f.block(() =>
             f.loop(() => {
               f.get(ky).get(ky1).i32GeS().brIf(1);
-              // input row of tap ky: in + ((iy0 + dh * ky) * inW) * c + cb
-              f.get(inp)
-                .get(iy0)
-                .get(dh)
-                .get(ky)
-                .i32Mul()
-                .i32Add()
-                .get(inW)
-                .i32Mul()
-                .get(c)
-                .i32Mul()
-                .i32Add();
-              f.get(cb).i32Add().set(inRow);
-              f.get(w)
-                .get(ky)
-                .get(fw)
-                .i32Mul()
-                .get(c8)
-                .i32Mul()
-                .i32Add()
-                .get(cb)
-                .i32Add()
-                .set(wRow);
+              // x at row iy0 + dh * ky, column ix0 + dw * kx0 (+ cb)
+              f.get(iy0).get(dh).get(ky).i32Mul().i32Add().get(inW).i32Mul();
+              f.get(ix0).get(dw).get(kx0).i32Mul().i32Add().i32Add();
+              f.get(inStride).i32Mul().get(inp).i32Add();
+              if (!broadcast) f.get(cb).i32Add();
+              f.set(xp);
+              // w at tap (ky, kx0), channel cb
+              f.get(ky).get(fw).i32Mul().get(kx0).i32Add().get(c8).i32Mul();
+              f.get(w).i32Add().get(cb).i32Add().set(wp);
               f.get(kx0).set(kx);
               f.block(() =>
                 f.loop(() => {
                   f.get(kx).get(kx1).i32GeS().brIf(1);
-                  // x at column ix0 + dw * kx
-                  f.get(inRow).get(ix0).get(dw).get(kx).i32Mul().i32Add().get(c).i32Mul().i32Add();
-                  f.i16x8Load8x8s().get(off).i16x8Add().set(xv);
-                  f.get(wRow).get(kx).get(c8).i32Mul().i32Add().i16x8Load8x8s().set(wv);
+                  if (broadcast) f.get(xp).i32Load8s().i16x8Splat();
+                  else f.get(xp).i16x8Load8x8s();
+                  f.get(off).i16x8Add().set(xv);
+                  f.get(wp).i16x8Load8x8s().set(wv);
                   f.get(lo).get(xv).get(wv).i32x4ExtmulLowI16x8s().i32x4Add().set(lo);
                   f.get(hi).get(xv).get(wv).i32x4ExtmulHighI16x8s().i32x4Add().set(hi);
+                  f.get(xp).get(xStep).i32Add().set(xp);
+                  f.get(wp).get(c8).i32Add().set(wp);
                   f.get(kx).i32(1).i32Add().set(kx);
                   f.br(0);
                 }),
@@ -283,23 +416,11 @@ function dwInt8(): FunctionBuilder {
               f.br(0);
             }),
           );
-          f.get(tmp).get(cb).i32(2).i32Shl().i32Add().get(lo).v128Store();
-          f.get(tmp).get(cb).i32(2).i32Shl().i32Add().get(hi).v128Store(16);
+          f.get(cb).set(o);
+          emitGroup(lo);
+          f.get(cb).i32(4).i32Add().set(o);
+          emitGroup(hi);
           f.get(cb).i32(8).i32Add().set(cb);
-          f.br(0);
-        }),
-      );
-      // requantize the pixel's channels
-      f.i32(0).set(o);
-      f.block(() =>
-        f.loop(() => {
-          f.get(o).get(c).i32GeS().brIf(1);
-          f.get(tmp).get(o).i32(2).i32Shl().i32Add().i32Load();
-          f.get(bias).get(o).i32(2).i32Shl().i32Add().i32Load().i32Add().set(acc);
-          requantStore(f, locals, params, () =>
-            f.get(out).get(ox).get(c).i32Mul().i32Add().get(o).i32Add(),
-          );
-          f.get(o).i32(1).i32Add().set(o);
           f.br(0);
         }),
       );
@@ -314,6 +435,8 @@ export interface Int8Kernels {
   memory: WebAssembly.Memory;
   gemm: (...args: number[]) => void;
   dw: (...args: number[]) => void;
+  /** dw for a one-channel input read by every output channel. */
+  dwC1: (...args: number[]) => void;
 }
 
 let cachedModule: WebAssembly.Module | null | undefined;
@@ -322,7 +445,7 @@ let cachedModule: WebAssembly.Module | null | undefined;
 export function int8KernelModule(): WebAssembly.Module | null {
   if (cachedModule !== undefined) return cachedModule;
   try {
-    const bytes = assembleModule([gemmInt8(), dwInt8()]);
+    const bytes = assembleModule([gemmInt8(), dwInt8(false), dwInt8(true)]);
     cachedModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   } catch {
     cachedModule = null;
@@ -338,5 +461,6 @@ export function instantiateInt8Kernels(memory: WebAssembly.Memory): Int8Kernels 
     memory,
     gemm: instance.exports.gemm_int8 as (...args: number[]) => void,
     dw: instance.exports.dw_int8 as (...args: number[]) => void,
+    dwC1: instance.exports.dw_int8_c1 as (...args: number[]) => void,
   };
 }
