@@ -145,6 +145,8 @@ export function depthwiseConvQuantized(
 interface DepthwiseSimd {
   channels8: number;
   weights: number;
+  /** 3x3 filters only: weights blocked [channels8 / 8][9][8] for dw3x3_int8, else 0. */
+  blocked: number;
   /** Packed bias and multipliers (packRequantParams). */
   params: number;
   runtime?: SimdRuntime;
@@ -248,7 +250,9 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
     const channels8 = Math.ceil(d.outputDepth / 8) * 8;
     ctx.reservePersistent(d.filterHeight * d.filterWidth * channels8);
     ctx.reservePersistent(requantParamsBytes(channels8));
-    const simd: DepthwiseSimd = { channels8, weights: 0, params: 0 };
+    const is3x3 = d.filterHeight === 3 && d.filterWidth === 3 && d.depthMultiplier === 1;
+    if (is3x3) ctx.reservePersistent(9 * channels8);
+    const simd: DepthwiseSimd = { channels8, weights: 0, blocked: is3x3 ? 1 : 0, params: 0 };
     return { kind: 'quantized', p, simd };
   },
   bind(node, data, simd) {
@@ -262,6 +266,14 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
     const src = node.inputs[1]!.data as Int8Array;
     for (let t = 0; t < taps; t++) {
       w.set(src.subarray(t * p.outputDepth, (t + 1) * p.outputDepth), t * s.channels8);
+    }
+    if (s.blocked) {
+      s.blocked = simd.alloc(9 * s.channels8);
+      const b = simd.int8(s.blocked, 9 * s.channels8);
+      for (let ch = 0; ch < p.outputDepth; ch++) {
+        const block = ch >> 3;
+        for (let t = 0; t < 9; t++) b[block * 72 + t * 8 + (ch & 7)] = src[t * p.outputDepth + ch];
+      }
     }
     const packed = packRequantParams(p.bias, p.outputMultiplier, p.outputShift, p.outputDepth);
     s.params = simd.alloc(packed.length);
@@ -300,30 +312,74 @@ function depthwiseSimd(
   const dw = p.depthMultiplier === 1 ? kernels.dw : kernels.dwC1;
   const inBatch = p.inputHeight * p.inputWidth * p.inputDepth;
   const outRow = p.outputWidth * p.outputDepth;
+  // Output columns whose 3x3 taps are all inside the image: [oxA, oxB).
+  const dwx = p.dilationWidth;
+  const oxA = Math.min(Math.ceil(p.padWidth / p.strideWidth), p.outputWidth);
+  const oxB = Math.max(
+    oxA,
+    Math.min(
+      p.outputWidth,
+      Math.floor((p.inputWidth - 1 - 2 * dwx + p.padWidth) / p.strideWidth) + 1,
+    ),
+  );
+  const generic = (input: number, iy0: number, out: number, ox0: number, ox1: number) => {
+    if (ox1 <= ox0) return;
+    dw(
+      input,
+      p.inputHeight,
+      p.inputWidth,
+      p.outputDepth,
+      s.channels8,
+      s.weights,
+      p.filterHeight,
+      p.filterWidth,
+      p.strideWidth,
+      p.dilationHeight,
+      dwx,
+      iy0,
+      p.padWidth,
+      out,
+      ox0,
+      ox1,
+      s.params,
+      p.inputOffset,
+      p.outputOffset,
+      p.quantizedActivationMin,
+      p.quantizedActivationMax,
+    );
+  };
   for (let b = 0; b < p.batches; b++) {
+    const input = x.byteOffset + b * inBatch;
     for (let oy = 0; oy < p.outputHeight; oy++) {
-      dw(
-        x.byteOffset + b * inBatch,
-        p.inputHeight,
+      const iy0 = oy * p.strideHeight - p.padHeight;
+      const out = y.byteOffset + (b * p.outputHeight + oy) * outRow;
+      const rowInside = iy0 >= 0 && iy0 + 2 * p.dilationHeight < p.inputHeight;
+      if (!s.blocked || !rowInside) {
+        generic(input, iy0, out, 0, p.outputWidth);
+        continue;
+      }
+      generic(input, iy0, out, 0, oxA);
+      kernels.dw3x3(
+        input,
         p.inputWidth,
         p.outputDepth,
         s.channels8,
-        s.weights,
-        p.filterHeight,
-        p.filterWidth,
+        s.blocked,
         p.strideWidth,
         p.dilationHeight,
-        p.dilationWidth,
-        oy * p.strideHeight - p.padHeight,
+        dwx,
+        iy0,
         p.padWidth,
-        y.byteOffset + (b * p.outputHeight + oy) * outRow,
-        p.outputWidth,
+        out,
+        oxA,
+        oxB,
         s.params,
         p.inputOffset,
         p.outputOffset,
         p.quantizedActivationMin,
         p.quantizedActivationMax,
       );
+      generic(input, iy0, out, oxB, p.outputWidth);
     }
   }
 }

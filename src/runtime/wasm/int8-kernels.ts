@@ -73,6 +73,32 @@ interface RequantLocals {
   hi: number;
   /** An all-zero v128 (locals start zeroed and this one is never written). */
   zero: number;
+  // Constants splatted once per call (initRequant), not per group.
+  c30: number;
+  c31: number;
+  cNeg31: number;
+  outOff: number;
+  min: number;
+  max: number;
+}
+
+/** Splats the requantization constants into their locals, once per kernel call. */
+function initRequant(
+  f: FunctionBuilder,
+  l: RequantLocals,
+  outOff: number,
+  min: number,
+  max: number,
+): void {
+  const C31 = (1n << 31n) - 1n;
+  f.i64(1n << 30n)
+    .i64x2Splat()
+    .set(l.c30);
+  f.i64(C31).i64x2Splat().set(l.c31);
+  f.i64(-C31).i64x2Splat().set(l.cNeg31);
+  f.get(outOff).i32x4Splat().set(l.outOff);
+  f.get(min).i32x4Splat().set(l.min);
+  f.get(max).i32x4Splat().set(l.max);
 }
 
 /**
@@ -112,12 +138,9 @@ function requantize(
     else f.i64x2ExtmulHighI32x4s();
     f.set(l.ab);
     // v = ab + 2^30 - ([ab < 0] & (2^31 - 1)); q = trunc(v / 2^31)
-    f.get(l.ab)
-      .i64(1n << 30n)
-      .i64x2Splat()
-      .i64x2Add();
-    f.get(l.ab).get(ZERO).i64x2LtS().i64(-C31).i64x2Splat().v128And().i64x2Add().set(l.t);
-    f.get(l.t).get(l.t).get(ZERO).i64x2LtS().i64(C31).i64x2Splat().v128And().i64x2Add();
+    f.get(l.ab).get(l.c30).i64x2Add();
+    f.get(l.ab).get(ZERO).i64x2LtS().get(l.cNeg31).v128And().i64x2Add().set(l.t);
+    f.get(l.t).get(l.t).get(ZERO).i64x2LtS().get(l.c31).v128And().i64x2Add();
     f.i32(31).i64x2ShrU().set(into);
   }
   // back to four int32 lanes, sign-extended again for the second rounding
@@ -147,9 +170,9 @@ function requantize(
       .set(into);
   }
   f.get(l.lo).get(l.hi).i8x16Shuffle(LOW32);
-  f.get(outOff).i32x4Splat().i32x4Add();
-  f.get(min).i32x4Splat().i32x4MaxS();
-  f.get(max).i32x4Splat().i32x4MinS().set(acc);
+  f.get(l.outOff).i32x4Add();
+  f.get(l.min).i32x4MaxS();
+  f.get(l.max).i32x4MinS().set(acc);
 }
 
 /** Stores the low bytes of the first `count` (1..4) lanes of `v` at addr. */
@@ -179,6 +202,12 @@ function requantLocals(f: FunctionBuilder): RequantLocals {
     lo: f.local('v128'),
     hi: f.local('v128'),
     zero: f.local('v128'),
+    c30: f.local('v128'),
+    c31: f.local('v128'),
+    cNeg31: f.local('v128'),
+    outOff: f.local('v128'),
+    min: f.local('v128'),
+    max: f.local('v128'),
   };
 }
 
@@ -275,6 +304,7 @@ function gemmInt8(): FunctionBuilder {
   };
 
   f.get(inOff).i16x8Splat().set(off);
+  initRequant(f, rl, outOff, min, max);
   f.i32(0).set(row);
   f.block(() =>
     f.loop(() => {
@@ -300,17 +330,18 @@ function gemmInt8(): FunctionBuilder {
  * (depth multiplier = channels), so each tap splats one input byte.
  */
 function dwInt8(broadcast: boolean): FunctionBuilder {
-  // (in, inH, inW, c, c8, w, fh, fw, sw, dh, dw, iy0, padW, out, outW, params, inOff, outOff, min, max)
+  // (in, inH, inW, c, c8, w, fh, fw, sw, dh, dw, iy0, padW, out, ox0, ox1, params, inOff, outOff, min, max)
+  // computes output pixels ox0 <= ox < ox1 of the row starting at `out`
   const f = new FunctionBuilder(
     broadcast ? 'dw_int8_c1' : 'dw_int8',
-    new Array(20).fill('i32'),
+    new Array(21).fill('i32'),
     [],
   );
-  const [inp, inH, inW, c, c8, w, fh, fw, sw, dh, dw, iy0, padW, out, outW] = Array.from(
-    { length: 15 },
+  const [inp, inH, inW, c, c8, w, fh, fw, sw, dh, dw, iy0, padW, out, ox0, outW] = Array.from(
+    { length: 16 },
     (_, i) => i,
   );
-  const [params, inOff, outOff, min, max] = Array.from({ length: 5 }, (_, i) => 15 + i);
+  const [params, inOff, outOff, min, max] = Array.from({ length: 5 }, (_, i) => 16 + i);
   const ox = f.local('i32');
   const ix0 = f.local('i32');
   const ky0 = f.local('i32');
@@ -365,12 +396,13 @@ function dwInt8(broadcast: boolean): FunctionBuilder {
   };
 
   f.get(inOff).i16x8Splat().set(off);
+  initRequant(f, rl, outOff, min, max);
   if (broadcast) f.i32(1).set(inStride);
   else f.get(c).set(inStride);
   f.get(dw).get(inStride).i32Mul().set(xStep);
   tapStart(iy0, dh, ky0);
   tapEnd(iy0, dh, inH, fh, ky1);
-  f.i32(0).set(ox);
+  f.get(ox0).set(ox);
   f.block(() =>
     f.loop(() => {
       f.get(ox).get(outW).i32GeS().brIf(1);
@@ -431,12 +463,106 @@ function dwInt8(broadcast: boolean): FunctionBuilder {
   return f;
 }
 
+/**
+ * The interior of a 3x3 depthwise convolution (depth multiplier 1): output
+ * pixels ox0 <= ox < ox1 of one row whose nine taps are all inside the image,
+ * so there are no bounds to compute and the taps are unrolled. Weights are
+ * blocked [c8 / 8][9][8] so each tap's weights sit at a constant offset.
+ */
+function dw3x3Int8(): FunctionBuilder {
+  // (in, inW, c, c8, w, sw, dh, dw, iy0, padW, out, ox0, ox1, params, inOff, outOff, min, max)
+  const f = new FunctionBuilder('dw3x3_int8', new Array(18).fill('i32'), []);
+  const [inp, inW, c, c8, w, sw, dh, dw, iy0, padW, out, ox0, ox1] = Array.from(
+    { length: 13 },
+    (_, i) => i,
+  );
+  const [params, inOff, outOff, min, max] = Array.from({ length: 5 }, (_, i) => 13 + i);
+  const ox = f.local('i32');
+  const cb = f.local('i32');
+  const o = f.local('i32');
+  const left = f.local('i32');
+  const rows = [f.local('i32'), f.local('i32'), f.local('i32')];
+  const col1 = f.local('i32');
+  const col2 = f.local('i32');
+  const rowStep = f.local('i32');
+  const wp = f.local('i32');
+  const off = f.local('v128');
+  const xv = f.local('v128');
+  const wv = f.local('v128');
+  const lo = f.local('v128');
+  const hi = f.local('v128');
+  const rl = requantLocals(f);
+  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(144).i32Mul().i32Add();
+  const outAddr = () => f.get(out).get(ox).get(c).i32Mul().i32Add().get(o).i32Add();
+  const emitGroup = (v: number) => {
+    f.block(() => {
+      f.get(c).get(o).i32Sub().tee(left).i32(0).i32LeS().brIf(0);
+      requantize(f, v, record, rl, outOff, min, max);
+      f.get(left).i32(4).i32GeS();
+      f.if(
+        () => store4(f, v, outAddr),
+        () => storeLanes(f, v, outAddr, left),
+      );
+    });
+  };
+
+  f.get(inOff).i16x8Splat().set(off);
+  initRequant(f, rl, outOff, min, max);
+  f.get(dw).get(c).i32Mul().set(col1);
+  f.get(col1).get(col1).i32Add().set(col2);
+  f.get(dh).get(inW).i32Mul().get(c).i32Mul().set(rowStep);
+  f.get(ox0).set(ox);
+  f.block(() =>
+    f.loop(() => {
+      f.get(ox).get(ox1).i32GeS().brIf(1);
+      // first tap row: in + (iy0 * inW + ox * sw - padW) * c
+      f.get(iy0).get(inW).i32Mul().get(ox).get(sw).i32Mul().i32Add().get(padW).i32Sub();
+      f.get(c).i32Mul().get(inp).i32Add().set(rows[0]);
+      f.get(rows[0]).get(rowStep).i32Add().set(rows[1]);
+      f.get(rows[1]).get(rowStep).i32Add().set(rows[2]);
+      f.i32(0).set(cb);
+      f.get(w).set(wp);
+      f.block(() =>
+        f.loop(() => {
+          f.get(cb).get(c8).i32GeS().brIf(1);
+          f.v128Zero().set(lo);
+          f.v128Zero().set(hi);
+          for (let ky = 0; ky < 3; ky++) {
+            for (let kx = 0; kx < 3; kx++) {
+              f.get(rows[ky]).get(cb).i32Add();
+              if (kx > 0) f.get(kx === 1 ? col1 : col2).i32Add();
+              f.i16x8Load8x8s().get(off).i16x8Add().set(xv);
+              f.get(wp)
+                .i16x8Load8x8s((ky * 3 + kx) * 8)
+                .set(wv);
+              f.get(lo).get(xv).get(wv).i32x4ExtmulLowI16x8s().i32x4Add().set(lo);
+              f.get(hi).get(xv).get(wv).i32x4ExtmulHighI16x8s().i32x4Add().set(hi);
+            }
+          }
+          f.get(cb).set(o);
+          emitGroup(lo);
+          f.get(cb).i32(4).i32Add().set(o);
+          emitGroup(hi);
+          f.get(cb).i32(8).i32Add().set(cb);
+          f.get(wp).i32(72).i32Add().set(wp);
+          f.br(0);
+        }),
+      );
+      f.get(ox).i32(1).i32Add().set(ox);
+      f.br(0);
+    }),
+  );
+  return f;
+}
+
 export interface Int8Kernels {
   memory: WebAssembly.Memory;
   gemm: (...args: number[]) => void;
   dw: (...args: number[]) => void;
   /** dw for a one-channel input read by every output channel. */
   dwC1: (...args: number[]) => void;
+  /** The interior of 3x3 depthwise rows (blocked weights). */
+  dw3x3: (...args: number[]) => void;
 }
 
 let cachedModule: WebAssembly.Module | null | undefined;
@@ -445,7 +571,7 @@ let cachedModule: WebAssembly.Module | null | undefined;
 export function int8KernelModule(): WebAssembly.Module | null {
   if (cachedModule !== undefined) return cachedModule;
   try {
-    const bytes = assembleModule([gemmInt8(), dwInt8(false), dwInt8(true)]);
+    const bytes = assembleModule([gemmInt8(), dwInt8(false), dwInt8(true), dw3x3Int8()]);
     cachedModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   } catch {
     cachedModule = null;
@@ -462,5 +588,6 @@ export function instantiateInt8Kernels(memory: WebAssembly.Memory): Int8Kernels 
     gemm: instance.exports.gemm_int8 as (...args: number[]) => void,
     dw: instance.exports.dw_int8 as (...args: number[]) => void,
     dwC1: instance.exports.dw_int8_c1 as (...args: number[]) => void,
+    dw3x3: instance.exports.dw3x3_int8 as (...args: number[]) => void,
   };
 }
