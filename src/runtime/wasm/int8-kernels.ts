@@ -103,22 +103,14 @@ function initRequant(
 
 /**
  * Requantizes the i32x4 in `acc` with the record at the address `record()`
- * pushes; leaves the clamped i32x4 in `acc`. Arithmetic 64-bit shifts cost
+ * pushes and the constants initRequant() splatted (output offset, clamp
+ * range); leaves the clamped i32x4 in `acc`. Arithmetic 64-bit shifts cost
  * several instructions on x86 (no psraq before AVX-512) while compares and
  * logical shifts are single ones, so signs come from i64x2.lt_s and the
  * divisions by 2^31 shift logically: only the low 32 bits of each quotient
  * are kept, and those are the same for both shifts.
  */
-function requantize(
-  f: FunctionBuilder,
-  acc: number,
-  record: () => void,
-  l: RequantLocals,
-  outOff: number,
-  min: number,
-  max: number,
-): void {
-  const C31 = (1n << 31n) - 1n;
+function requantize(f: FunctionBuilder, acc: number, record: () => void, l: RequantLocals): void {
   const ZERO = l.zero;
   const LOW32 = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
   f.get(acc);
@@ -262,7 +254,7 @@ function gemmInt8(): FunctionBuilder {
     f.get(out).get(row).i32(r).i32Add().get(outStride).i32Mul().i32Add().get(o).i32Add();
   const finish = (acc: number[], r: number) => {
     reduce4(f, acc, t0, t1, acc[0]);
-    requantize(f, acc[0], record, rl, outOff, min, max);
+    requantize(f, acc[0], record, rl);
     f.get(channels).get(o).i32Sub().set(left);
     f.get(left).i32(4).i32GeS();
     f.if(
@@ -386,7 +378,7 @@ function dwInt8(broadcast: boolean): FunctionBuilder {
   const emitGroup = (v: number) => {
     f.block(() => {
       f.get(c).get(o).i32Sub().tee(left).i32(0).i32LeS().brIf(0);
-      requantize(f, v, record, rl, outOff, min, max);
+      requantize(f, v, record, rl);
       f.get(left).i32(4).i32GeS();
       f.if(
         () => store4(f, v, outAddr),
@@ -497,7 +489,7 @@ function dw3x3Int8(): FunctionBuilder {
   const emitGroup = (v: number) => {
     f.block(() => {
       f.get(c).get(o).i32Sub().tee(left).i32(0).i32LeS().brIf(0);
-      requantize(f, v, record, rl, outOff, min, max);
+      requantize(f, v, record, rl);
       f.get(left).i32(4).i32GeS();
       f.if(
         () => store4(f, v, outAddr),
