@@ -159,41 +159,6 @@ type ConvData =
   | { kind: 'float'; p: ConvFloatParams }
   | { kind: 'quantized'; p: ConvQuantParams; simd?: ConvSimd };
 
-/**
- * Copies the receptive field of each pixel of output row `oy` into `col`
- * (one row of `depth8` per output pixel, taps in [ky][kx][channel] order like
- * the filter), writing the input's zero point for taps outside the image.
- */
-export function im2colRow(
-  p: ConvGeometry & { inputOffset: number },
-  x: Int8Array,
-  batch: number,
-  oy: number,
-  col: Int8Array,
-  depth8: number,
-): void {
-  const { inputHeight, inputWidth, inputDepth, filterHeight, filterWidth } = p;
-  const zeroPoint = -p.inputOffset;
-  const inY0 = oy * p.strideHeight - p.padHeight;
-  for (let ox = 0; ox < p.outputWidth; ox++) {
-    const inX0 = ox * p.strideWidth - p.padWidth;
-    let k = ox * depth8;
-    for (let ky = 0; ky < filterHeight; ky++) {
-      const iy = inY0 + p.dilationHeight * ky;
-      const rowInside = iy >= 0 && iy < inputHeight;
-      for (let kx = 0; kx < filterWidth; kx++) {
-        const ix = inX0 + p.dilationWidth * kx;
-        if (rowInside && ix >= 0 && ix < inputWidth) {
-          let src = ((batch * inputHeight + iy) * inputWidth + ix) * inputDepth;
-          for (let c = 0; c < inputDepth; c++) col[k++] = x[src++];
-        } else {
-          for (let c = 0; c < inputDepth; c++) col[k++] = zeroPoint;
-        }
-      }
-    }
-  }
-}
-
 function groupedParams(node: NodeContext, g: ConvGeometry): ConvParams {
   const w = input(node, 1);
   const filterInputDepth = w.shape[3];
@@ -367,9 +332,27 @@ function convSimd(
   }
   const col = scratch[s.scratch] as Int8Array;
   const rowBytes = p.outputWidth * p.outputDepth;
+  const inBatch = p.inputHeight * p.inputWidth * p.inputDepth;
   for (let b = 0; b < p.batches; b++) {
     for (let oy = 0; oy < p.outputHeight; oy++) {
-      im2colRow(p, x, b, oy, col, s.gemm.depth8);
+      // One output row's receptive fields, taps outside the image as the zero point.
+      rt.kernels.im2col(
+        x.byteOffset + b * inBatch,
+        p.inputHeight,
+        p.inputWidth,
+        p.inputDepth,
+        p.filterHeight,
+        p.filterWidth,
+        p.strideWidth,
+        p.dilationHeight,
+        p.dilationWidth,
+        oy * p.strideHeight - p.padHeight,
+        p.padWidth,
+        p.outputWidth,
+        col.byteOffset,
+        s.gemm.depth8,
+        -p.inputOffset,
+      );
       const out = y.byteOffset + (b * p.outputHeight + oy) * rowBytes;
       runSimdGemm(
         rt,

@@ -145,6 +145,9 @@ export class FunctionBuilder {
   i32Load8s(offset = 0): this {
     return this.mem(0x2c, 0, offset);
   }
+  i32Load8u(offset = 0): this {
+    return this.mem(0x2d, 0, offset);
+  }
   i32Load16s(offset = 0): this {
     return this.mem(0x2e, 1, offset);
   }
@@ -168,6 +171,9 @@ export class FunctionBuilder {
   }
   i32LtS(): this {
     return this.op(0x48);
+  }
+  i32LtU(): this {
+    return this.op(0x49);
   }
   i32GtS(): this {
     return this.op(0x4a);
@@ -234,6 +240,9 @@ export class FunctionBuilder {
     this.simd(0x0c);
     this.code.push(...new Array<number>(16).fill(0));
     return this;
+  }
+  i8x16Splat(): this {
+    return this.simd(0x0f);
   }
   i16x8Splat(): this {
     return this.simd(0x10);
