@@ -67,9 +67,10 @@ function oursRate(interp: Interpreter): Rate {
     const start = process.hrtime.bigint();
     const cpuStart = process.cpuUsage();
     let ms = 0;
+    // The clock is read every 4 invokes, as the reference's loop does.
     do {
-      interp.invoke();
-      n++;
+      for (let i = 0; i < 4; i++) interp.invoke();
+      n += 4;
       ms = Number(process.hrtime.bigint() - start) / 1e6;
     } while (ms < ROUND_MS);
     const used = process.cpuUsage(cpuStart);

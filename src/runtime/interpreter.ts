@@ -17,7 +17,7 @@ import type { MemoryPlanner } from './planner';
 import { allOpsResolver, type OpResolver } from './resolver';
 import { elementBytes, viewAs, type RuntimeTensor } from './tensor';
 import { dequantizeTensor, quantizeInto } from './quantize-io';
-import { SimdRuntime } from './wasm/simd-runtime';
+import { alignTo16, SimdRuntime } from './wasm/simd-runtime';
 import { elementCount } from '../tflite/model';
 import { UnsupportedError, ValidationError } from '../errors';
 
@@ -80,28 +80,37 @@ export class Interpreter {
         `model needs a ${this.layout.arenaBytes}-byte arena; the limit is ${options.maxArenaBytes}`,
       );
     }
+    // Variables (and empty tensors) are not planned: they get persistent
+    // memory, as in TFLM's arena tail — inside the SIMD kernels' memory when
+    // those run, so the kernels can address them too.
+    const unplanned = this.tensors.filter(
+      (t) => !t.isConstant && this.layout.tensorOffsets[t.index] < 0,
+    );
+    const bytesOf = (t: RuntimeTensor) => elementCount(t.shape) * elementBytes(t.type);
+    this.variableBytes = unplanned.reduce((sum, t) => sum + bytesOf(t), 0);
     this.persistentBytes = graph.persistentBytes;
     this.simd =
       graph.persistentBytes > 0
-        ? new SimdRuntime(this.layout.arenaBytes, graph.persistentBytes)
+        ? new SimdRuntime(
+            this.layout.arenaBytes,
+            graph.persistentBytes + unplanned.reduce((sum, t) => sum + alignTo16(bytesOf(t)), 0),
+          )
         : undefined;
-    const buffer = this.simd ? this.simd.buffer : new ArrayBuffer(this.layout.arenaBytes);
+    const simd = this.simd;
+    const buffer = simd ? simd.buffer : new ArrayBuffer(this.layout.arenaBytes);
     this.arena = new Uint8Array(buffer, 0, this.layout.arenaBytes);
-    let variableBytes = 0;
     for (const t of this.tensors) {
       if (t.isConstant) continue;
       const count = elementCount(t.shape);
       const offset = this.layout.tensorOffsets[t.index];
       if (offset >= 0) {
         t.data = viewAs(t.type, buffer, offset, count);
+      } else if (simd) {
+        t.data = viewAs(t.type, simd.buffer, simd.alloc(bytesOf(t)), count);
       } else {
-        // Variables and empty tensors: own memory, as TFLM's persistent tail.
-        const bytes = count * elementBytes(t.type);
-        variableBytes += bytes;
-        t.data = viewAs(t.type, new ArrayBuffer(bytes), 0, count);
+        t.data = viewAs(t.type, new ArrayBuffer(bytesOf(t)), 0, count);
       }
     }
-    this.variableBytes = variableBytes;
     for (const n of this.nodes) {
       n.node.scratch = n.scratch.map((k) => {
         const s = graph.scratch[k];

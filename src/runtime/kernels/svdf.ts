@@ -30,6 +30,7 @@ import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../quant/mult
 import { f32 } from '../quant/rounding';
 import type { SimdRuntime } from '../wasm/simd-runtime';
 import { bindSimdGemm, prepareSimdGemm, runSimdGemm, type SimdGemm } from './gemm-simd';
+import { packRequantParams, requantParamsBytes } from '../wasm/int8-kernels';
 
 export interface SvdfShape {
   batches: number;
@@ -171,6 +172,10 @@ export function svdfFloat(
 interface SvdfSimd {
   gemm: SimdGemm;
   features: number;
+  /** int8 time weights, rows padded to mem8, and packed bias/scale-2 records (svdf_int8), or 0. */
+  timeWeights: number;
+  mem8: number;
+  params: number;
   runtime?: SimdRuntime;
 }
 
@@ -281,9 +286,18 @@ export const svdf: Kernel<SvdfData> = {
     const stateMax = state.type === 'int16' ? 32767 : 127;
     let simd: SvdfSimd | undefined;
     if (ctx.simd && state.type === 'int8' && wf.isConstant) {
+      const mem8 = Math.ceil(memory / 8) * 8;
+      const timeOnSimd = wt.type === 'int8' && wt.isConstant && (!bias || bias.isConstant);
+      if (timeOnSimd) {
+        ctx.reservePersistent(filters * mem8);
+        ctx.reservePersistent(requantParamsBytes(units));
+      }
       simd = {
         gemm: prepareSimdGemm(ctx, filters, inputSize),
         features: ctx.requestScratch('int8', batches * filters),
+        timeWeights: timeOnSimd ? 1 : 0,
+        mem8,
+        params: 0,
       };
     }
     return {
@@ -316,6 +330,23 @@ export const svdf: Kernel<SvdfData> = {
       new Int32Array(p.filters).fill(p.scale1Multiplier),
       new Int32Array(p.filters).fill(p.scale1Shift),
     );
+    if (data.simd.timeWeights) {
+      const wt = node.inputs[2]!.data as Int8Array;
+      data.simd.timeWeights = simd.alloc(p.filters * data.simd.mem8);
+      const padded = simd.int8(data.simd.timeWeights, p.filters * data.simd.mem8);
+      for (let i = 0; i < p.filters; i++) {
+        padded.set(wt.subarray(i * p.memory, (i + 1) * p.memory), i * data.simd.mem8);
+      }
+      const bias = node.inputs[3];
+      const packed = packRequantParams(
+        bias ? (bias.data as Int32Array) : new Int32Array(p.units),
+        new Int32Array(p.units).fill(p.scale2Multiplier),
+        new Int32Array(p.units).fill(p.scale2Shift),
+        p.units,
+      );
+      data.simd.params = simd.alloc(packed.length);
+      new Uint8Array(simd.buffer, data.simd.params, packed.length).set(packed);
+    }
     data.simd.runtime = simd;
   },
   eval(node, data) {
@@ -337,6 +368,31 @@ export const svdf: Kernel<SvdfData> = {
         p.stateMax,
         features.byteOffset,
       );
+      const s = data.simd;
+      if (s.timeWeights) {
+        const out = node.outputs[0].data as Int8Array;
+        const sums = node.scratch[p.scratch] as Int32Array;
+        for (let b = 0; b < p.batches; b++) {
+          s.runtime!.kernels.svdf(
+            features.byteOffset + b * p.filters,
+            state.byteOffset + b * p.filters * p.memory,
+            s.timeWeights,
+            p.filters,
+            p.memory,
+            s.mem8,
+            p.rank,
+            p.units,
+            p.stateZeroPoint,
+            sums.byteOffset + b * p.filters * 4,
+            s.params,
+            p.outputZeroPoint,
+            -128,
+            127,
+            out.byteOffset + b * p.units,
+          );
+        }
+        return;
+      }
       svdfInt8FromFeatures(
         p,
         features,

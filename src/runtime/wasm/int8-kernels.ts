@@ -691,6 +691,141 @@ function im2colInt8(): FunctionBuilder {
   return f;
 }
 
+/**
+ * The stages of an int8 SVDF (int8 state and time weights) after its feature
+ * stage (gemm_int8 wrote the clamped feature activations to `features`), for
+ * one batch: each feature, offset by the state's zero point, goes into the
+ * newest slot of its filter's memory (int8 store, wrapping like the C++);
+ * each filter's memory . its time weights (rows of mem8, zero padded) into
+ * `sums`; `rank` filters per unit added; then bias and requantization per
+ * unit as in the other kernels (packed records), stored as int8.
+ */
+function svdfInt8(): FunctionBuilder {
+  // (features, state, wt, filters, memory, mem8, rank, units, stateZp, sums, params, outOff, min, max, out)
+  const f = new FunctionBuilder('svdf_int8', new Array(15).fill('i32'), []);
+  const [
+    features,
+    state,
+    wt,
+    filters,
+    memory,
+    mem8,
+    rank,
+    units,
+    stateZp,
+    sums,
+    params,
+    outOff,
+    min,
+    max,
+    out,
+  ] = Array.from({ length: 15 }, (_, i) => i);
+  const i = f.local('i32');
+  const k = f.local('i32');
+  const o = f.local('i32');
+  const j = f.local('i32');
+  const row = f.local('i32');
+  const left = f.local('i32');
+  const zpv = f.local('v128');
+  const acc = f.local('v128');
+  const v = f.local('v128');
+  const rl = requantLocals(f);
+  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(144).i32Mul().i32Add();
+  const outAddr = () => f.get(out).get(o).i32Add();
+  initRequant(f, rl, outOff, min, max);
+  f.i32(0).get(stateZp).i32Sub().i16x8Splat().set(zpv);
+  // 1. features into the newest memory slot of each filter
+  f.i32(0).set(i);
+  f.block(() =>
+    f.loop(() => {
+      f.get(i).get(filters).i32GeS().brIf(1);
+      f.get(state).get(i).get(memory).i32Mul().i32Add().get(memory).i32Add().i32(1).i32Sub();
+      f.get(features).get(i).i32Add().i32Load8s().get(stateZp).i32Add().i32Store8();
+      f.get(i).i32(1).i32Add().set(i);
+      f.br(0);
+    }),
+  );
+  // 2. sums[i] = wt[i] . (state[i] - zp)
+  f.i32(0).set(i);
+  f.block(() =>
+    f.loop(() => {
+      f.get(i).get(filters).i32GeS().brIf(1);
+      f.get(state).get(i).get(memory).i32Mul().i32Add().set(row);
+      f.v128Zero().set(acc);
+      f.i32(0).set(k);
+      f.block(() =>
+        f.loop(() => {
+          f.get(k).get(mem8).i32GeS().brIf(1);
+          f.get(acc);
+          f.get(row).get(k).i32Add().i16x8Load8x8s().get(zpv).i16x8Add();
+          f.get(wt).get(i).get(mem8).i32Mul().i32Add().get(k).i32Add().i16x8Load8x8s();
+          f.i32x4DotI16x8s().i32x4Add().set(acc);
+          f.get(k).i32(8).i32Add().set(k);
+          f.br(0);
+        }),
+      );
+      f.get(sums).get(i).i32(2).i32Shl().i32Add();
+      f.get(acc).i32x4ExtractLane(0).get(acc).i32x4ExtractLane(1).i32Add();
+      f.get(acc).i32x4ExtractLane(2).i32Add().get(acc).i32x4ExtractLane(3).i32Add();
+      f.i32Store();
+      f.get(i).i32(1).i32Add().set(i);
+      f.br(0);
+    }),
+  );
+  // 3. rank > 1: sums[u] = sum of its rank filters (in place, u <= u * rank)
+  f.get(rank).i32(1).i32GtS();
+  f.if(() => {
+    f.i32(0).set(o);
+    f.block(() =>
+      f.loop(() => {
+        f.get(o).get(units).i32GeS().brIf(1);
+        f.i32(0).set(left);
+        f.i32(0).set(j);
+        f.block(() =>
+          f.loop(() => {
+            f.get(j).get(rank).i32GeS().brIf(1);
+            f.get(left)
+              .get(sums)
+              .get(o)
+              .get(rank)
+              .i32Mul()
+              .get(j)
+              .i32Add()
+              .i32(2)
+              .i32Shl()
+              .i32Add()
+              .i32Load();
+            f.i32Add().set(left);
+            f.get(j).i32(1).i32Add().set(j);
+            f.br(0);
+          }),
+        );
+        f.get(sums).get(o).i32(2).i32Shl().i32Add().get(left).i32Store();
+        f.get(o).i32(1).i32Add().set(o);
+        f.br(0);
+      }),
+    );
+  });
+  // 4. bias, requantize, store, four units at a time
+  f.i32(0).set(o);
+  f.block(() =>
+    f.loop(() => {
+      f.get(o).get(units).i32GeS().brIf(1);
+      f.get(sums).get(o).i32(2).i32Shl().i32Add().v128Load().set(v);
+      requantize(f, v, record, rl);
+      f.get(units).get(o).i32Sub().set(left);
+      f.get(left).i32(4).i32GeS();
+      f.if(
+        () => store4(f, v, outAddr),
+        () => storeLanes(f, v, outAddr, left),
+      );
+      f.get(o).i32(4).i32Add().set(o);
+      f.br(0);
+    }),
+  );
+  return f;
+}
+
 export interface Int8Kernels {
   memory: WebAssembly.Memory;
   gemm: (...args: number[]) => void;
@@ -701,6 +836,8 @@ export interface Int8Kernels {
   dw3x3: (...args: number[]) => void;
   /** One output row's receptive fields for gemm. */
   im2col: (...args: number[]) => void;
+  /** SVDF after its feature stage (int8 state and time weights). */
+  svdf: (...args: number[]) => void;
 }
 
 let cachedModule: WebAssembly.Module | null | undefined;
@@ -715,6 +852,7 @@ export function int8KernelModule(): WebAssembly.Module | null {
       dwInt8(true),
       dw3x3Int8(),
       im2colInt8(),
+      svdfInt8(),
     ]);
     cachedModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   } catch {
@@ -734,5 +872,6 @@ export function instantiateInt8Kernels(memory: WebAssembly.Memory): Int8Kernels 
     dwC1: instance.exports.dw_int8_c1 as (...args: number[]) => void,
     dw3x3: instance.exports.dw3x3_int8 as (...args: number[]) => void,
     im2col: instance.exports.im2col_int8 as (...args: number[]) => void,
+    svdf: instance.exports.svdf_int8 as (...args: number[]) => void,
   };
 }
