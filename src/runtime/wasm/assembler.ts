@@ -263,6 +263,18 @@ export class FunctionBuilder {
   v128And(): this {
     return this.simd(0x4e);
   }
+  v128Bitselect(): this {
+    return this.simd(0x52);
+  }
+  i32x4LtS(): this {
+    return this.simd(0x39);
+  }
+  i32x4GtS(): this {
+    return this.simd(0x3b);
+  }
+  i32x4Sub(): this {
+    return this.simd(0xb1);
+  }
   v128Store32Lane(lane: number, offset = 0): this {
     this.code.push(0xfd);
     uleb(0x5a, this.code);

@@ -15,23 +15,26 @@
  *   multiplier 1, eight channels per vector (i32x4.extmul_low/high_i16x8_s),
  *   taps outside the image skipped as in the reference.
  *
- * Requantization of four channels at once (requantize()) reads a 144-byte
+ * Requantization of four channels at once (requantize()) reads a 112-byte
  * record per group of four channels, packed by packRequantParams():
- *   0 bias i32x4 | 16 2^left i32x4 | 32 multiplier i32x4 |
- *   48, 64 R i64x2 x2 | 80, 96 N i64x2 x2 | 112, 128 P i64x2 x2
- * With x = (acc + bias) * 2^left (wrapping, as TFLM's shift does) and
- * ab = x * multiplier in 64 bits:
- *   SaturatingRoundingDoublingHighMul = trunc((ab + nudge) / 2^31), nudge
- *     2^30 or 1 - 2^30 by the sign of ab; truncation adds 2^31 - 1 to
- *     negative values before an arithmetic shift;
- *   RoundingDivideByPOT(q, e) = floor((q + 2^(e-1) - [q < 0]) / 2^e) for
- *     e >= 1 (R = 2^(e-1), N = -1), q for e = 0 (R = N = 0), and the floor
- *     division is (t * P) >> 31 with P = 2^(31-e), because WebAssembly has no
- *     per-lane variable shift.
+ *   0 bias | 16 2^left | 32 multiplier | 48 P = 2^(31-e) (0 for e = 0) |
+ *   64 mask = 2^e - 1 | 80 mask >> 1 | 96 all ones where e = 0
+ * (i32x4 each; left and e = right the two halves of TFLM's shift). With
+ * x = (acc + bias) * 2^left (wrapping, as TFLM's shift does):
+ *   SaturatingRoundingDoublingHighMul(x, m) = floor((x * m + 2^30) / 2^31):
+ *     TFLM's nudge 1 - 2^30 for negative products followed by a division that
+ *     truncates towards zero is the same floor (multipliers are >= 0, so the
+ *     saturating case never arises);
+ *   RoundingDivideByPOT(q, e) = (q >> e) + [(q & mask) > (mask >> 1) + [q < 0]],
+ *     gemmlowp's own form, where q >> e per lane is (q * 2^(31-e)) >> 31 since
+ *     WebAssembly has no per-lane variable shift.
+ * 64-bit products come from i64x2.extmul_*_i32x4_s; only the low 32 bits of
+ * each shifted product are kept, so logical 64-bit shifts (single x86
+ * instructions, unlike arithmetic ones before AVX-512) serve.
  */
 import { assembleModule, FunctionBuilder } from './assembler';
 
-export const REQUANT_GROUP_BYTES = 144;
+export const REQUANT_GROUP_BYTES = 112;
 
 /** Bytes of the packed records of `channels` channels. */
 export function requantParamsBytes(channels: number): number {
@@ -49,18 +52,17 @@ export function packRequantParams(
   const bytes = new Uint8Array(groups * REQUANT_GROUP_BYTES);
   const view = new DataView(bytes.buffer);
   for (let o = 0; o < channels; o++) {
-    const base = Math.floor(o / 4) * REQUANT_GROUP_BYTES;
-    const lane = o % 4;
+    const base = Math.floor(o / 4) * REQUANT_GROUP_BYTES + (o % 4) * 4;
     const left = shift[o] > 0 ? shift[o] : 0;
     const right = shift[o] > 0 ? 0 : -shift[o];
-    view.setInt32(base + lane * 4, bias[o] | 0, true);
-    view.setInt32(base + 16 + lane * 4, (2 ** left) | 0, true);
-    view.setInt32(base + 32 + lane * 4, multiplier[o], true);
-    const half = lane < 2 ? 0 : 16;
-    const l64 = (lane % 2) * 8;
-    view.setBigInt64(base + 48 + half + l64, right > 0 ? 1n << BigInt(right - 1) : 0n, true);
-    view.setBigInt64(base + 80 + half + l64, right > 0 ? -1n : 0n, true);
-    view.setBigInt64(base + 112 + half + l64, 1n << BigInt(31 - right), true);
+    const mask = right === 31 ? 0x7fffffff : (1 << right) - 1;
+    view.setInt32(base, bias[o] | 0, true);
+    view.setInt32(base + 16, (2 ** left) | 0, true);
+    view.setInt32(base + 32, multiplier[o], true);
+    view.setInt32(base + 48, right > 0 ? 2 ** (31 - right) : 0, true);
+    view.setInt32(base + 64, mask, true);
+    view.setInt32(base + 80, mask >> 1, true);
+    view.setInt32(base + 96, right === 0 ? -1 : 0, true);
   }
   return bytes;
 }
@@ -111,57 +113,43 @@ function initRequant(
  * are kept, and those are the same for both shifts.
  */
 function requantize(f: FunctionBuilder, acc: number, record: () => void, l: RequantLocals): void {
-  const ZERO = l.zero;
   const LOW32 = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
+  const load = (offset: number) => {
+    record();
+    f.v128Load(offset);
+  };
+  // x = (acc + bias) * 2^left
   f.get(acc);
-  record();
-  f.v128Load(0).i32x4Add();
-  record();
-  f.v128Load(16).i32x4Mul().set(l.x);
-  // q = SaturatingRoundingDoublingHighMul(x, multiplier), per half
-  for (const [half, into] of [
-    [0, l.lo],
-    [16, l.hi],
-  ] as const) {
-    f.get(l.x);
-    record();
-    f.v128Load(32);
-    if (half === 0) f.i64x2ExtmulLowI32x4s();
-    else f.i64x2ExtmulHighI32x4s();
-    f.set(l.ab);
-    // v = ab + 2^30 - ([ab < 0] & (2^31 - 1)); q = trunc(v / 2^31)
-    f.get(l.ab).get(l.c30).i64x2Add();
-    f.get(l.ab).get(ZERO).i64x2LtS().get(l.cNeg31).v128And().i64x2Add().set(l.t);
-    f.get(l.t).get(l.t).get(ZERO).i64x2LtS().get(l.c31).v128And().i64x2Add();
-    f.i32(31).i64x2ShrU().set(into);
-  }
-  // back to four int32 lanes, sign-extended again for the second rounding
+  load(0);
+  f.i32x4Add();
+  load(16);
+  f.i32x4Mul().set(l.x);
+  // q = floor((x * m + 2^30) / 2^31), low 32 bits of each 64-bit lane
+  f.get(l.x);
+  load(32);
+  f.i64x2ExtmulLowI32x4s().get(l.c30).i64x2Add().i32(31).i64x2ShrU().set(l.lo);
+  f.get(l.x);
+  load(32);
+  f.i64x2ExtmulHighI32x4s().get(l.c30).i64x2Add().i32(31).i64x2ShrU().set(l.hi);
   f.get(l.lo).get(l.hi).i8x16Shuffle(LOW32).set(l.x);
-  for (const [half, into] of [
-    [0, l.lo],
-    [16, l.hi],
-  ] as const) {
-    f.get(l.x);
-    if (half === 0) f.i64x2ExtendLowI32x4s();
-    else f.i64x2ExtendHighI32x4s();
-    f.set(l.t);
-    // RoundingDivideByPOT: ((q + R + ([q < 0] & N)) * P) >> 31
-    f.get(l.t);
-    record();
-    f.v128Load(48 + half).i64x2Add();
-    f.get(l.t).get(ZERO).i64x2LtS();
-    record();
-    f.v128Load(80 + half)
-      .v128And()
-      .i64x2Add();
-    record();
-    f.v128Load(112 + half)
-      .i64x2Mul()
-      .i32(31)
-      .i64x2ShrU()
-      .set(into);
-  }
-  f.get(l.lo).get(l.hi).i8x16Shuffle(LOW32);
+  // q >> e per lane: (q * 2^(31-e)) >> 31, and q itself where e = 0
+  f.get(l.x);
+  load(48);
+  f.i64x2ExtmulLowI32x4s().i32(31).i64x2ShrU().set(l.lo);
+  f.get(l.x);
+  load(48);
+  f.i64x2ExtmulHighI32x4s().i32(31).i64x2ShrU().set(l.hi);
+  f.get(l.x).get(l.lo).get(l.hi).i8x16Shuffle(LOW32);
+  load(96);
+  f.v128Bitselect().set(l.t);
+  // + [(q & mask) > (mask >> 1) + [q < 0]]
+  f.get(l.t);
+  f.get(l.x);
+  load(64);
+  f.v128And();
+  load(80);
+  f.get(l.x).get(l.zero).i32x4LtS().i32x4Sub();
+  f.i32x4GtS().i32x4Sub();
   f.get(l.outOff).i32x4Add();
   f.get(l.min).i32x4MaxS();
   f.get(l.max).i32x4MinS().set(acc);
@@ -249,7 +237,7 @@ function gemmInt8(): FunctionBuilder {
   const t0 = f.local('v128');
   const t1 = f.local('v128');
   const rl = requantLocals(f);
-  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(144).i32Mul().i32Add();
+  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(112).i32Mul().i32Add();
   const outAddr = (r: number) => () =>
     f.get(out).get(row).i32(r).i32Add().get(outStride).i32Mul().i32Add().get(o).i32Add();
   const finish = (acc: number[], r: number) => {
@@ -355,7 +343,7 @@ function dwInt8(broadcast: boolean): FunctionBuilder {
   const lo = f.local('v128');
   const hi = f.local('v128');
   const rl = requantLocals(f);
-  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(144).i32Mul().i32Add();
+  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(112).i32Mul().i32Add();
   const outAddr = () => f.get(out).get(ox).get(c).i32Mul().i32Add().get(o).i32Add();
   // First tap k with origin + d * k >= 0 (a division only at the border).
   const tapStart = (origin: number, d: number, into: number) => {
@@ -484,7 +472,7 @@ function dw3x3Int8(): FunctionBuilder {
   const lo = f.local('v128');
   const hi = f.local('v128');
   const rl = requantLocals(f);
-  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(144).i32Mul().i32Add();
+  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(112).i32Mul().i32Add();
   const outAddr = () => f.get(out).get(ox).get(c).i32Mul().i32Add().get(o).i32Add();
   const emitGroup = (v: number) => {
     f.block(() => {
@@ -730,7 +718,7 @@ function svdfInt8(): FunctionBuilder {
   const acc = f.local('v128');
   const v = f.local('v128');
   const rl = requantLocals(f);
-  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(144).i32Mul().i32Add();
+  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(112).i32Mul().i32Add();
   const outAddr = () => f.get(out).get(o).i32Add();
   initRequant(f, rl, outOff, min, max);
   f.i32(0).get(stateZp).i32Sub().i16x8Splat().set(zpv);
