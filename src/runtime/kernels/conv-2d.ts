@@ -280,6 +280,7 @@ export const conv2d: Kernel<ConvData> = {
       p.bias,
       p.outputMultiplier,
       p.outputShift,
+      p.inputOffset,
     );
     data.simd.runtime = simd;
   },
@@ -322,7 +323,6 @@ function convSimd(
       x.byteOffset,
       p.inputDepth,
       rows,
-      p.inputOffset,
       p.outputOffset,
       min,
       max,
@@ -360,7 +360,6 @@ function convSimd(
         col.byteOffset,
         s.gemm.depth8,
         p.outputWidth,
-        p.inputOffset,
         p.outputOffset,
         min,
         max,

@@ -149,6 +149,8 @@ interface DepthwiseSimd {
   blocked: number;
   /** Packed bias and multipliers (packRequantParams). */
   params: number;
+  /** The same with the input offset folded into the bias, for dw3x3_int8. */
+  params3x3: number;
   runtime?: SimdRuntime;
 }
 
@@ -250,9 +252,16 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
     const channels8 = Math.ceil(d.outputDepth / 8) * 8;
     ctx.reservePersistent(d.filterHeight * d.filterWidth * channels8);
     ctx.reservePersistent(requantParamsBytes(channels8));
-    const is3x3 = d.filterHeight === 3 && d.filterWidth === 3 && d.depthMultiplier === 1;
+    const is3x3 = d.filterHeight === 3 && d.filterWidth === 3;
     if (is3x3) ctx.reservePersistent(9 * channels8);
-    const simd: DepthwiseSimd = { channels8, weights: 0, blocked: is3x3 ? 1 : 0, params: 0 };
+    if (is3x3) ctx.reservePersistent(requantParamsBytes(channels8));
+    const simd: DepthwiseSimd = {
+      channels8,
+      weights: 0,
+      blocked: is3x3 ? 1 : 0,
+      params: 0,
+      params3x3: 0,
+    };
     return { kind: 'quantized', p, simd };
   },
   bind(node, data, simd) {
@@ -270,10 +279,19 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
     if (s.blocked) {
       s.blocked = simd.alloc(9 * s.channels8);
       const b = simd.int8(s.blocked, 9 * s.channels8);
+      const folded = new Int32Array(p.outputDepth);
       for (let ch = 0; ch < p.outputDepth; ch++) {
         const block = ch >> 3;
-        for (let t = 0; t < 9; t++) b[block * 72 + t * 8 + (ch & 7)] = src[t * p.outputDepth + ch];
+        let sum = 0;
+        for (let t = 0; t < 9; t++) {
+          b[block * 72 + t * 8 + (ch & 7)] = src[t * p.outputDepth + ch];
+          sum += src[t * p.outputDepth + ch];
+        }
+        folded[ch] = (p.bias[ch] + p.inputOffset * sum) | 0;
       }
+      const packed3x3 = packRequantParams(folded, p.outputMultiplier, p.outputShift, p.outputDepth);
+      s.params3x3 = simd.alloc(packed3x3.length);
+      new Uint8Array(simd.buffer, s.params3x3, packed3x3.length).set(packed3x3);
     }
     const packed = packRequantParams(p.bias, p.outputMultiplier, p.outputShift, p.outputDepth);
     s.params = simd.alloc(packed.length);
@@ -309,7 +327,9 @@ function depthwiseSimd(
 ): void {
   const kernels = s.runtime!.kernels;
   // depth multiplier 1, or a single input channel read by every output channel
-  const dw = p.depthMultiplier === 1 ? kernels.dw : kernels.dwC1;
+  const single = p.depthMultiplier !== 1;
+  const dw = single ? kernels.dwC1 : kernels.dw;
+  const dw3x3 = single ? kernels.dw3x3C1 : kernels.dw3x3;
   const inBatch = p.inputHeight * p.inputWidth * p.inputDepth;
   const outRow = p.outputWidth * p.outputDepth;
   // Output columns whose 3x3 taps are all inside the image: [oxA, oxB).
@@ -359,7 +379,7 @@ function depthwiseSimd(
         continue;
       }
       generic(input, iy0, out, 0, oxA);
-      kernels.dw3x3(
+      dw3x3(
         input,
         p.inputWidth,
         p.outputDepth,
@@ -373,7 +393,7 @@ function depthwiseSimd(
         out,
         oxA,
         oxB,
-        s.params,
+        s.params3x3,
         p.inputOffset,
         p.outputOffset,
         p.quantizedActivationMin,

@@ -263,6 +263,7 @@ export const fullyConnected: Kernel<FullyConnectedData> = {
       p.bias,
       p.outputMultiplier,
       p.outputShift,
+      p.inputOffset,
     );
     data.simd = simd;
   },
@@ -284,7 +285,6 @@ export const fullyConnected: Kernel<FullyConnectedData> = {
         node.inputs[0]!.data.byteOffset,
         p.accumDepth,
         p.batches,
-        p.inputOffset,
         p.outputOffset,
         p.quantizedActivationMin,
         p.quantizedActivationMax,

@@ -36,7 +36,8 @@ export function prepareSimdGemm(ctx: PrepareContext, channels: number, depth: nu
 /**
  * Copies `weights` ([channels][depth] int8) into rows of depth8 padded with
  * zeros (and zero rows up to a multiple of four channels), and the packed
- * per-channel bias and multipliers, into the SIMD memory.
+ * per-channel bias and multipliers, into the SIMD memory. The input offset
+ * joins the bias here: bias + input_offset * sum_k w[o][k].
  */
 export function bindSimdGemm(
   g: SimdGemm,
@@ -45,13 +46,20 @@ export function bindSimdGemm(
   bias: ArrayLike<number>,
   multiplier: Int32Array,
   shift: Int32Array,
+  inputOffset: number,
 ): void {
   g.weights = simd.alloc(channels4(g.channels) * g.depth8);
   const w = simd.int8(g.weights, channels4(g.channels) * g.depth8);
   for (let o = 0; o < g.channels; o++) {
     w.set(weights.subarray(o * g.depth, (o + 1) * g.depth), o * g.depth8);
   }
-  const packed = packRequantParams(bias, multiplier, shift, g.channels);
+  const folded = new Int32Array(g.channels);
+  for (let o = 0; o < g.channels; o++) {
+    let sum = 0;
+    for (let k = 0; k < g.depth; k++) sum += weights[o * g.depth + k];
+    folded[o] = (bias[o] + inputOffset * sum) | 0;
+  }
+  const packed = packRequantParams(folded, multiplier, shift, g.channels);
   g.params = simd.alloc(packed.length);
   new Uint8Array(simd.buffer, g.params, packed.length).set(packed);
 }
@@ -63,7 +71,6 @@ export function runSimdGemm(
   input: number,
   inputStride: number,
   rows: number,
-  inputOffset: number,
   outputOffset: number,
   min: number,
   max: number,
@@ -77,7 +84,7 @@ export function runSimdGemm(
     g.depth8,
     g.channels,
     g.params,
-    inputOffset,
+    0, // folded into the bias by bindSimdGemm
     outputOffset,
     min,
     max,

@@ -329,6 +329,7 @@ export const svdf: Kernel<SvdfData> = {
       new Int32Array(p.filters),
       new Int32Array(p.filters).fill(p.scale1Multiplier),
       new Int32Array(p.filters).fill(p.scale1Shift),
+      -p.inputZeroPoint,
     );
     if (data.simd.timeWeights) {
       const wt = node.inputs[2]!.data as Int8Array;
@@ -362,7 +363,6 @@ export const svdf: Kernel<SvdfData> = {
         node.inputs[0]!.data.byteOffset,
         p.inputSize,
         p.batches,
-        -p.inputZeroPoint,
         0,
         p.stateMin,
         p.stateMax,

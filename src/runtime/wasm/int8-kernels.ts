@@ -5,7 +5,10 @@
  * sums are exact in any order, and the requantization is TFLM's
  * double-rounding MultiplyByQuantizedMultiplier done in 64-bit lanes.
  *
- * gemm_int8: out[r][o] = clamp(out_zp + MBQM(bias[o] + sum_k w[o][k] * (x[r][k] + in_off)))
+ * gemm_int8: out[r][o] = clamp(out_zp + MBQM(bias[o] + sum_k w[o][k] * x[r][k])), with the
+ *   input offset folded into the bias by the caller (bias + in_off * sum_k w[o][k]:
+ *   integer sums are exact in any order, and im2col fills taps outside the
+ *   image with the zero point, i.e. -in_off, so they still add nothing)
  *   for r < rows, o < channels, k < depth8 (a multiple of 8; weights are zero
  *   beyond the real depth and for channels past `channels` up to a multiple
  *   of 4, so whatever x holds there adds nothing). Eight products per
@@ -263,9 +266,8 @@ function gemmInt8(): FunctionBuilder {
         f.block(() =>
           f.loop(() => {
             f.get(k).get(depth8).i32GeS().brIf(1);
-            f.get(x0).get(k).i32Add().i16x8Load8x8s().get(off).i16x8Add().set(xv0);
-            if (rowsNow === 2)
-              f.get(x1).get(k).i32Add().i16x8Load8x8s().get(off).i16x8Add().set(xv1);
+            f.get(x0).get(k).i32Add().i16x8Load8x8s().set(xv0);
+            if (rowsNow === 2) f.get(x1).get(k).i32Add().i16x8Load8x8s().set(xv1);
             wp.forEach((p, j) => {
               f.get(p).get(k).i32Add().i16x8Load8x8s().set(wv);
               f.get(a[j]).get(xv0).get(wv).i32x4DotI16x8s().i32x4Add().set(a[j]);
@@ -444,14 +446,21 @@ function dwInt8(broadcast: boolean): FunctionBuilder {
 }
 
 /**
- * The interior of a 3x3 depthwise convolution (depth multiplier 1): output
- * pixels ox0 <= ox < ox1 of one row whose nine taps are all inside the image,
- * so there are no bounds to compute and the taps are unrolled. Weights are
- * blocked [c8 / 8][9][8] so each tap's weights sit at a constant offset.
+ * The interior of a 3x3 depthwise convolution: output pixels ox0 <= ox < ox1
+ * of one row whose nine taps are all inside the image, so there are no bounds
+ * to compute and the taps are unrolled, and the input offset is folded into
+ * the bias of the records passed (bias + in_off * sum of the channel's nine
+ * weights). Weights are blocked [c8 / 8][9][8] so each tap's weights sit at a
+ * constant offset.
  */
-function dw3x3Int8(): FunctionBuilder {
+function dw3x3Int8(broadcast: boolean): FunctionBuilder {
   // (in, inW, c, c8, w, sw, dh, dw, iy0, padW, out, ox0, ox1, params, inOff, outOff, min, max)
-  const f = new FunctionBuilder('dw3x3_int8', new Array(18).fill('i32'), []);
+  // broadcast: one input channel read by all c output channels (input pixel stride 1)
+  const f = new FunctionBuilder(
+    broadcast ? 'dw3x3_int8_c1' : 'dw3x3_int8',
+    new Array(18).fill('i32'),
+    [],
+  );
   const [inp, inW, c, c8, w, sw, dh, dw, iy0, padW, out, ox0, ox1] = Array.from(
     { length: 13 },
     (_, i) => i,
@@ -488,16 +497,23 @@ function dw3x3Int8(): FunctionBuilder {
 
   f.get(inOff).i16x8Splat().set(off);
   initRequant(f, rl, outOff, min, max);
-  f.get(dw).get(c).i32Mul().set(col1);
+  // input pixel stride: c, or 1 for a broadcast input
+  const inStride = () => (broadcast ? f.i32(1) : f.get(c));
+  f.get(dw);
+  inStride();
+  f.i32Mul().set(col1);
   f.get(col1).get(col1).i32Add().set(col2);
-  f.get(dh).get(inW).i32Mul().get(c).i32Mul().set(rowStep);
+  f.get(dh).get(inW).i32Mul();
+  inStride();
+  f.i32Mul().set(rowStep);
   f.get(ox0).set(ox);
   f.block(() =>
     f.loop(() => {
       f.get(ox).get(ox1).i32GeS().brIf(1);
       // first tap row: in + (iy0 * inW + ox * sw - padW) * c
       f.get(iy0).get(inW).i32Mul().get(ox).get(sw).i32Mul().i32Add().get(padW).i32Sub();
-      f.get(c).i32Mul().get(inp).i32Add().set(rows[0]);
+      inStride();
+      f.i32Mul().get(inp).i32Add().set(rows[0]);
       f.get(rows[0]).get(rowStep).i32Add().set(rows[1]);
       f.get(rows[1]).get(rowStep).i32Add().set(rows[2]);
       f.i32(0).set(cb);
@@ -509,9 +525,12 @@ function dw3x3Int8(): FunctionBuilder {
           f.v128Zero().set(hi);
           for (let ky = 0; ky < 3; ky++) {
             for (let kx = 0; kx < 3; kx++) {
-              f.get(rows[ky]).get(cb).i32Add();
+              f.get(rows[ky]);
+              if (!broadcast) f.get(cb).i32Add();
               if (kx > 0) f.get(kx === 1 ? col1 : col2).i32Add();
-              f.i16x8Load8x8s().get(off).i16x8Add().set(xv);
+              if (broadcast) f.i32Load8s().i16x8Splat();
+              else f.i16x8Load8x8s();
+              f.set(xv);
               f.get(wp)
                 .i16x8Load8x8s((ky * 3 + kx) * 8)
                 .set(wv);
@@ -822,6 +841,8 @@ export interface Int8Kernels {
   dwC1: (...args: number[]) => void;
   /** The interior of 3x3 depthwise rows (blocked weights). */
   dw3x3: (...args: number[]) => void;
+  /** The same for a one-channel input read by every output channel. */
+  dw3x3C1: (...args: number[]) => void;
   /** One output row's receptive fields for gemm. */
   im2col: (...args: number[]) => void;
   /** SVDF after its feature stage (int8 state and time weights). */
@@ -838,7 +859,8 @@ export function int8KernelModule(): WebAssembly.Module | null {
       gemmInt8(),
       dwInt8(false),
       dwInt8(true),
-      dw3x3Int8(),
+      dw3x3Int8(false),
+      dw3x3Int8(true),
       im2colInt8(),
       svdfInt8(),
     ]);
@@ -859,6 +881,7 @@ export function instantiateInt8Kernels(memory: WebAssembly.Memory): Int8Kernels 
     dw: instance.exports.dw_int8 as (...args: number[]) => void,
     dwC1: instance.exports.dw_int8_c1 as (...args: number[]) => void,
     dw3x3: instance.exports.dw3x3_int8 as (...args: number[]) => void,
+    dw3x3C1: instance.exports.dw3x3_int8_c1 as (...args: number[]) => void,
     im2col: instance.exports.im2col_int8 as (...args: number[]) => void,
     svdf: instance.exports.svdf_int8 as (...args: number[]) => void,
   };
