@@ -252,8 +252,10 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
     const channels8 = Math.ceil(d.outputDepth / 8) * 8;
     ctx.reservePersistent(d.filterHeight * d.filterWidth * channels8);
     ctx.reservePersistent(requantParamsBytes(channels8));
-    const is3x3 = d.filterHeight === 3 && d.filterWidth === 3;
-    if (is3x3) ctx.reservePersistent(9 * channels8);
+    // the unrolled 3x3 kernel sums tap products in pairs in i16, which needs no weight -128
+    const w8 = w.data as Int8Array;
+    const is3x3 = d.filterHeight === 3 && d.filterWidth === 3 && !w8.includes(-128);
+    if (is3x3) ctx.reservePersistent(9 * 2 * channels8);
     if (is3x3) ctx.reservePersistent(requantParamsBytes(channels8));
     const simd: DepthwiseSimd = {
       channels8,
@@ -277,8 +279,8 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
       w.set(src.subarray(t * p.outputDepth, (t + 1) * p.outputDepth), t * s.channels8);
     }
     if (s.blocked) {
-      s.blocked = simd.alloc(9 * s.channels8);
-      const b = simd.int8(s.blocked, 9 * s.channels8);
+      s.blocked = simd.alloc(9 * 2 * s.channels8);
+      const b = new Int16Array(simd.buffer, s.blocked, 9 * s.channels8);
       const folded = new Int32Array(p.outputDepth);
       for (let ch = 0; ch < p.outputDepth; ch++) {
         const block = ch >> 3;

@@ -331,6 +331,15 @@ export class FunctionBuilder {
   i16x8Add(): this {
     return this.simd(0x8e);
   }
+  i16x8Mul(): this {
+    return this.simd(0x95);
+  }
+  i32x4ExtendLowI16x8s(): this {
+    return this.simd(0xa7);
+  }
+  i32x4ExtendHighI16x8s(): this {
+    return this.simd(0xa8);
+  }
   i32x4Add(): this {
     return this.simd(0xae);
   }

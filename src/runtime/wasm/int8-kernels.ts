@@ -450,8 +450,8 @@ function dwInt8(broadcast: boolean): FunctionBuilder {
  * of one row whose nine taps are all inside the image, so there are no bounds
  * to compute and the taps are unrolled, and the input offset is folded into
  * the bias of the records passed (bias + in_off * sum of the channel's nine
- * weights). Weights are blocked [c8 / 8][9][8] so each tap's weights sit at a
- * constant offset.
+ * weights; inOff is not read). Weights are i16, blocked [c8 / 8][9][8] so
+ * each tap's weights sit at a constant offset, and none may be -128.
  */
 function dw3x3Int8(broadcast: boolean): FunctionBuilder {
   // (in, inW, c, c8, w, sw, dh, dw, iy0, padW, out, ox0, ox1, params, inOff, outOff, min, max)
@@ -465,7 +465,7 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
     { length: 13 },
     (_, i) => i,
   );
-  const [params, inOff, outOff, min, max] = Array.from({ length: 5 }, (_, i) => 13 + i);
+  const [params, , outOff, min, max] = Array.from({ length: 5 }, (_, i) => 13 + i);
   const ox = f.local('i32');
   const cb = f.local('i32');
   const o = f.local('i32');
@@ -475,9 +475,7 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
   const col2 = f.local('i32');
   const rowStep = f.local('i32');
   const wp = f.local('i32');
-  const off = f.local('v128');
   const xv = f.local('v128');
-  const wv = f.local('v128');
   const lo = f.local('v128');
   const hi = f.local('v128');
   const rl = requantLocals(f);
@@ -495,7 +493,20 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
     });
   };
 
-  f.get(inOff).i16x8Splat().set(off);
+  // pushes input x weights of tap t (ky * 3 + kx) as i16x8; weights are i16
+  const product = (t: number) => {
+    const ky = Math.floor(t / 3);
+    const kx = t % 3;
+    f.get(rows[ky]);
+    if (!broadcast) f.get(cb).i32Add();
+    if (kx > 0) f.get(kx === 1 ? col1 : col2).i32Add();
+    if (broadcast) f.i32Load8s().i16x8Splat();
+    else f.i16x8Load8x8s();
+    f.get(wp)
+      .v128Load(t * 16)
+      .i16x8Mul();
+  };
+
   initRequant(f, rl, outOff, min, max);
   // input pixel stride: c, or 1 for a broadcast input
   const inStride = () => (broadcast ? f.i32(1) : f.get(c));
@@ -523,27 +534,26 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
           f.get(cb).get(c8).i32GeS().brIf(1);
           f.v128Zero().set(lo);
           f.v128Zero().set(hi);
-          for (let ky = 0; ky < 3; ky++) {
-            for (let kx = 0; kx < 3; kx++) {
-              f.get(rows[ky]);
-              if (!broadcast) f.get(cb).i32Add();
-              if (kx > 0) f.get(kx === 1 ? col1 : col2).i32Add();
-              if (broadcast) f.i32Load8s().i16x8Splat();
-              else f.i16x8Load8x8s();
-              f.set(xv);
-              f.get(wp)
-                .i16x8Load8x8s((ky * 3 + kx) * 8)
-                .set(wv);
-              f.get(lo).get(xv).get(wv).i32x4ExtmulLowI16x8s().i32x4Add().set(lo);
-              f.get(hi).get(xv).get(wv).i32x4ExtmulHighI16x8s().i32x4Add().set(hi);
+          // Taps in pairs: with input and weights in [-128, 127] and no
+          // weight -128 (bind checks), a product is at most 2^14 - 2^7 in
+          // magnitude and two of them still fit an i16 lane, so the pair
+          // is summed in i16 and widened once.
+          for (let t = 0; t < 9; t += 2) {
+            product(t);
+            if (t + 1 < 9) {
+              product(t + 1);
+              f.i16x8Add();
             }
+            f.set(xv);
+            f.get(lo).get(xv).i32x4ExtendLowI16x8s().i32x4Add().set(lo);
+            f.get(hi).get(xv).i32x4ExtendHighI16x8s().i32x4Add().set(hi);
           }
           f.get(cb).set(o);
           emitGroup(lo);
           f.get(cb).i32(4).i32Add().set(o);
           emitGroup(hi);
           f.get(cb).i32(8).i32Add().set(cb);
-          f.get(wp).i32(72).i32Add().set(wp);
+          f.get(wp).i32(144).i32Add().set(wp);
           f.br(0);
         }),
       );

@@ -11,6 +11,10 @@ import { strict as assert } from 'node:assert';
 import { packRequantParams, instantiateInt8Kernels } from '../../../src/runtime/wasm/int8-kernels';
 import { simdAvailable } from '../../../src/runtime/wasm/simd-runtime';
 import { mulberry32 } from '../../../src/model/random';
+import { GraphBuilder } from '../../../src/tflite/convert/graph-builder';
+import { BuiltinOperator } from '../../../src/tflite/model';
+import { writeModel } from '../../../src/tflite/writer';
+import { Interpreter } from '../../../src/runtime/interpreter';
 
 function mbqmRef(x: number, multiplier: number, shift: number): number {
   const left = shift > 0 ? shift : 0;
@@ -72,4 +76,84 @@ describe('SIMD requantization', () => {
     }
     assert.ok(checked > 10000, `${checked} unsaturated outputs compared`);
   });
+});
+
+/**
+ * A 3x3 depthwise convolution at the extremes of int8: weights of +-127 (and
+ * -128, which the unrolled kernel refuses and leaves to the generic one) and
+ * inputs of -128/127, where paired tap products come closest to the i16
+ * limit. The SIMD result must equal the portable kernels (checked against
+ * TFLM's goldens elsewhere) value for value.
+ */
+function extremeDepthwise(weightValues: number[], seed: number): Uint8Array {
+  const rand = mulberry32(seed);
+  const c = 24;
+  const g = new GraphBuilder();
+  const x = g.addTensor('x', [1, 9, 11, c], 'int8', undefined, {
+    scale: [1],
+    zeroPoint: [-5],
+    quantizedDimension: 0,
+  });
+  const weights = Int8Array.from(
+    { length: 9 * c },
+    () => weightValues[Math.floor(rand() * weightValues.length)],
+  );
+  const w = g.addTensor('w', [1, 3, 3, c], 'int8', weights, {
+    scale: new Array(c).fill(1),
+    zeroPoint: new Array(c).fill(0),
+    quantizedDimension: 3,
+  });
+  const bias = Int32Array.from({ length: c }, () => Math.floor(rand() * 20000) - 10000);
+  const b = g.addTensor('b', [c], 'int32', bias, {
+    scale: new Array(c).fill(1),
+    zeroPoint: new Array(c).fill(0),
+    quantizedDimension: 0,
+  });
+  const y = g.addTensor('y', [1, 9, 11, c], 'int8', undefined, {
+    scale: [1500],
+    zeroPoint: [3],
+    quantizedDimension: 0,
+  });
+  g.addOperator(
+    BuiltinOperator.DEPTHWISE_CONV_2D,
+    [x, w, b],
+    [y],
+    {
+      type: 'DepthwiseConv2DOptions',
+      padding: 'SAME',
+      strideW: 1,
+      strideH: 1,
+      depthMultiplier: 1,
+      fusedActivationFunction: 'NONE',
+    },
+    3,
+  );
+  return writeModel(g.finish([x], [y], 'extreme depthwise'));
+}
+
+describe('SIMD 3x3 depthwise', () => {
+  for (const [label, values] of [
+    ['weights +-127', [127, -127]],
+    ['weights -128..127', [-128, 127, -127, 0]],
+  ] as const) {
+    it(`equals the portable kernel at the int8 extremes (${label})`, () => {
+      const bytes = extremeDepthwise([...values], label.length);
+      const simd = new Interpreter(bytes);
+      const plain = new Interpreter(bytes, { simd: false });
+      const rand = mulberry32(5);
+      for (let trial = 0; trial < 4; trial++) {
+        const input = Array.from({ length: 9 * 11 * 24 }, () =>
+          trial === 0 ? -128 : trial === 1 ? 127 : rand() < 0.5 ? -128 : 127,
+        );
+        simd.setInput(0, input);
+        plain.setInput(0, input);
+        simd.invoke();
+        plain.invoke();
+        const a = Array.from(simd.outputs[0].data as Int8Array);
+        const e = Array.from(plain.outputs[0].data as Int8Array);
+        assert.deepEqual(a, e);
+        assert.ok(e.some((v) => v > -128 && v < 127));
+      }
+    });
+  }
 });
