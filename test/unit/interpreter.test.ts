@@ -11,6 +11,7 @@ import { OpResolver } from '../../src/runtime/resolver';
 import { fullyConnected } from '../../src/runtime/kernels/fully-connected';
 import { ValidationError, UnsupportedError, TinymlError } from '../../src/errors';
 import { sharedModel } from '../helpers/paths';
+import { readGreyBmp } from '../helpers/bmp';
 
 function subModel(): Uint8Array {
   const g = new GraphBuilder();
@@ -61,6 +62,29 @@ describe('interpreter', () => {
       for (let i = 0; i < requests.length; i++) {
         assert.ok(offsets[i] % 16 === 0 && offsets[i] + requests[i].size <= arenaBytes, name);
       }
+    }
+  });
+
+  it('gives the same value for every op on the SIMD and the portable kernels (person_detect)', () => {
+    // The portable kernels are the ones checked against TFLM's goldens op by op.
+    const bytes = readFileSync(sharedModel('person_detect.tflite'));
+    const simd = new Interpreter(bytes);
+    const plain = new Interpreter(bytes, { simd: false });
+    assert.ok(simd.simd && !plain.simd);
+    const { pixels } = readGreyBmp(readFileSync(sharedModel('testdata/person.bmp')));
+    const image = Array.from(new Int8Array(pixels.buffer, pixels.byteOffset, pixels.length));
+    simd.setInput(0, image);
+    plain.setInput(0, image);
+    const ops = simd.model.subgraphs[0].operators;
+    for (let i = 0; i < ops.length; i++) {
+      simd.invokeOperator(i);
+      plain.invokeOperator(i);
+      const t = ops[i].outputs[0];
+      assert.deepEqual(
+        Array.from(simd.tensors[t].data as Int8Array),
+        Array.from(plain.tensors[t].data as Int8Array),
+        `operator ${i}`,
+      );
     }
   });
 
