@@ -49,7 +49,7 @@ export class Interpreter {
   readonly arena: Uint8Array;
   /** The SIMD kernels' memory and functions, when any kernel uses them. */
   readonly simd: SimdRuntime | undefined;
-  /** Persistent bytes the SIMD kernels keep beside the arena (weights in their layouts). */
+  /** Persistent bytes the SIMD kernels keep beside the arena (weights in their layouts, the shared SIMD scratch region). */
   readonly persistentBytes: number;
   readonly tensors: RuntimeTensor[];
   /** Bytes held outside the arena by variable tensors (TFLM keeps them in the arena's persistent tail). */
@@ -88,12 +88,12 @@ export class Interpreter {
     );
     const bytesOf = (t: RuntimeTensor) => elementCount(t.shape) * elementBytes(t.type);
     this.variableBytes = unplanned.reduce((sum, t) => sum + bytesOf(t), 0);
-    this.persistentBytes = graph.persistentBytes;
+    this.persistentBytes = graph.persistentBytes + graph.simdScratchBytes;
     this.simd =
-      graph.persistentBytes > 0
+      graph.persistentBytes > 0 || graph.simdScratchBytes > 0
         ? new SimdRuntime(
             this.layout.arenaBytes,
-            graph.persistentBytes + unplanned.reduce((sum, t) => sum + alignTo16(bytesOf(t)), 0),
+            this.persistentBytes + unplanned.reduce((sum, t) => sum + alignTo16(bytesOf(t)), 0),
           )
         : undefined;
     const simd = this.simd;
@@ -111,11 +111,20 @@ export class Interpreter {
         t.data = viewAs(t.type, new ArrayBuffer(bytesOf(t)), 0, count);
       }
     }
+    const simdScratch = simd && graph.simdScratchBytes > 0 ? simd.alloc(graph.simdScratchBytes) : 0;
     for (const n of this.nodes) {
-      n.node.scratch = n.scratch.map((k) => {
+      n.scratch.forEach((k, i) => {
         const s = graph.scratch[k];
-        return viewAs(s.type, buffer, this.layout.scratchOffsets[k], s.count);
+        n.node.scratch[n.scratchSlots[i]] = viewAs(
+          s.type,
+          buffer,
+          this.layout.scratchOffsets[k],
+          s.count,
+        );
       });
+      for (const s of n.simdScratch) {
+        n.node.scratch[s.slot] = viewAs(s.type, buffer, simdScratch + s.offset, s.count);
+      }
     }
     if (this.simd) {
       for (const n of this.nodes) n.kernel.bind?.(n.node, n.data, this.simd);

@@ -37,6 +37,13 @@ export interface PrepareContext {
   simd: boolean;
   /** Reserves persistent SIMD memory, which the kernel's bind() then allocates. */
   reservePersistent(bytes: number): void;
+  /**
+   * Asks for `count` elements of `type` that only a SIMD path needs (im2col
+   * rows, SVDF's int8 features) in node.scratch like requestScratch, but
+   * outside the arena: in one region of the SIMD memory that all operators
+   * share (they run one at a time), so the arena stays TFLM's.
+   */
+  requestSimdScratch(type: TensorTypeName, count: number): number;
 }
 
 export interface Kernel<OpData = unknown> {

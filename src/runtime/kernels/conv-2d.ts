@@ -267,7 +267,7 @@ export const conv2d: Kernel<ConvData> = {
     const gemm = prepareSimdGemm(ctx, c.outputDepth, depth);
     const pointwise =
       c.filterHeight === 1 && c.filterWidth === 1 && c.strideHeight === 1 && c.strideWidth === 1;
-    const scratch = pointwise ? -1 : ctx.requestScratch('int8', c.outputWidth * gemm.depth8);
+    const scratch = pointwise ? -1 : ctx.requestSimdScratch('int8', c.outputWidth * gemm.depth8);
     return { kind: 'quantized', p, simd: { gemm, pointwise, scratch } };
   },
   bind(node, data, simd) {

@@ -294,7 +294,7 @@ export const svdf: Kernel<SvdfData> = {
       }
       simd = {
         gemm: prepareSimdGemm(ctx, filters, inputSize),
-        features: ctx.requestScratch('int8', batches * filters),
+        features: ctx.requestSimdScratch('int8', batches * filters),
         timeWeights: timeOnSimd ? 1 : 0,
         mem8,
         params: 0,
