@@ -14,6 +14,7 @@ import type { OpResolver } from './resolver';
 import { elementBytes, emptyView, viewAs, type RuntimeTensor } from './tensor';
 import type { TensorTypeName } from '../tflite/model';
 import { UnsupportedError } from '../errors';
+import { alignTo16, simdAvailable } from './wasm/simd-runtime';
 
 export interface ScratchRequest {
   /** Operator index that asked for it; it lives during that operator's step only. */
@@ -23,18 +24,33 @@ export interface ScratchRequest {
   bytes: number;
 }
 
+/** A buffer requestSimdScratch() asked for: at `offset` in the shared SIMD scratch region. */
+export interface SimdScratchRequest {
+  /** Its index in node.scratch. */
+  slot: number;
+  type: TensorTypeName;
+  count: number;
+  offset: number;
+}
+
 export interface PreparedNode {
   kernel: Kernel;
   node: NodeContext;
   data: unknown;
-  /** Indices into PreparedGraph.scratch of this node's buffers, in node.scratch order. */
+  /** Indices into PreparedGraph.scratch of this node's arena buffers, and their node.scratch slots. */
   scratch: number[];
+  scratchSlots: number[];
+  simdScratch: SimdScratchRequest[];
 }
 
 export interface PreparedGraph {
   tensors: RuntimeTensor[];
   nodes: PreparedNode[];
   scratch: ScratchRequest[];
+  /** Persistent SIMD memory the kernels reserved (0 when none uses SIMD). */
+  persistentBytes: number;
+  /** Size of the SIMD scratch region: the largest one operator asked for. */
+  simdScratchBytes: number;
 }
 
 export interface PrepareOptions {
@@ -43,6 +59,8 @@ export interface PrepareOptions {
    * throwing: `inspect` plans the arena of models the interpreter cannot run.
    */
   lenient?: boolean;
+  /** Let kernels use the WebAssembly SIMD paths (default: when the engine supports them). */
+  simd?: boolean;
 }
 
 /** The op list of a subgraph, for error messages: "CONV_2D, DEPTHWISE_CONV_2D, SOFTMAX". */
@@ -98,6 +116,9 @@ export function prepareGraph(
   });
 
   const tensors = createTensors(model, subgraphIndex);
+  const simd = (options.simd ?? true) && simdAvailable();
+  let persistentBytes = 0;
+  let simdScratchBytes = 0;
   const scratch: ScratchRequest[] = [];
   const nodes: PreparedNode[] = [];
   sg.operators.forEach((op, index) => {
@@ -114,26 +135,51 @@ export function prepareGraph(
       scratch: [],
     };
     const mine: number[] = [];
-    const requestScratch = (type: TensorTypeName, count: number): number => {
+    const slots: number[] = [];
+    const simdScratch: SimdScratchRequest[] = [];
+    let simdBytes = 0;
+    const checkCount = (type: TensorTypeName, count: number) => {
       if (!Number.isInteger(count) || count < 0) {
         throw new KernelError(node, `invalid scratch request of ${count} ${type} elements`);
       }
+    };
+    const requestScratch = (type: TensorTypeName, count: number): number => {
+      checkCount(type, count);
       mine.push(scratch.length);
+      slots.push(node.scratch.length);
       scratch.push({ node: index, type, count, bytes: count * elementBytes(type) });
       node.scratch.push(emptyView(type));
-      return mine.length - 1;
+      return node.scratch.length - 1;
+    };
+    const requestSimdScratch = (type: TensorTypeName, count: number): number => {
+      checkCount(type, count);
+      simdScratch.push({ slot: node.scratch.length, type, count, offset: simdBytes });
+      simdBytes += alignTo16(count * elementBytes(type));
+      node.scratch.push(emptyView(type));
+      return node.scratch.length - 1;
     };
     const before = scratch.length;
+    const persistentBefore = persistentBytes;
+    const reservePersistent = (bytes: number) => {
+      persistentBytes += alignTo16(bytes);
+    };
     try {
-      const data = kernel.prepare(node, { requestScratch });
-      nodes.push({ kernel, node, data, scratch: mine });
+      const data = kernel.prepare(node, {
+        requestScratch,
+        simd,
+        reservePersistent,
+        requestSimdScratch,
+      });
+      nodes.push({ kernel, node, data, scratch: mine, scratchSlots: slots, simdScratch });
+      simdScratchBytes = Math.max(simdScratchBytes, simdBytes);
     } catch (err) {
       if (!options.lenient) {
         if (err instanceof KernelError || err instanceof UnsupportedError) throw err;
         throw new KernelError(node, (err as Error).message);
       }
       scratch.length = before; // a failed prepare keeps no scratch
+      persistentBytes = persistentBefore;
     }
   });
-  return { tensors, nodes, scratch };
+  return { tensors, nodes, scratch, persistentBytes, simdScratchBytes };
 }

@@ -17,6 +17,7 @@ import type { MemoryPlanner } from './planner';
 import { allOpsResolver, type OpResolver } from './resolver';
 import { elementBytes, viewAs, type RuntimeTensor } from './tensor';
 import { dequantizeTensor, quantizeInto } from './quantize-io';
+import { alignTo16, SimdRuntime } from './wasm/simd-runtime';
 import { elementCount } from '../tflite/model';
 import { UnsupportedError, ValidationError } from '../errors';
 
@@ -26,6 +27,12 @@ export interface InterpreterOptions {
   planner?: MemoryPlanner;
   /** Refuse models whose planned arena exceeds this many bytes. */
   maxArenaBytes?: number;
+  /**
+   * Use the WebAssembly SIMD kernels where they apply (default true when the
+   * engine supports WebAssembly SIMD); false runs every op in JavaScript.
+   * Both give the same bits.
+   */
+  simd?: boolean;
 }
 
 export interface OpTiming {
@@ -38,7 +45,12 @@ export class Interpreter {
   readonly model: TfliteModel;
   readonly metadata: ModelMetadata | undefined;
   readonly layout: ArenaLayout;
-  readonly arena: ArrayBuffer;
+  /** The planned arena: layout.arenaBytes bytes (inside the SIMD kernels' memory when they are used). */
+  readonly arena: Uint8Array;
+  /** The SIMD kernels' memory and functions, when any kernel uses them. */
+  readonly simd: SimdRuntime | undefined;
+  /** Persistent bytes the SIMD kernels keep beside the arena (weights in their layouts, the shared SIMD scratch region). */
+  readonly persistentBytes: number;
   readonly tensors: RuntimeTensor[];
   /** Bytes held outside the arena by variable tensors (TFLM keeps them in the arena's persistent tail). */
   readonly variableBytes: number;
@@ -56,7 +68,9 @@ export class Interpreter {
     }
     this.metadata = readMetadata(model);
     const sg = model.subgraphs[0];
-    const graph = prepareGraph(model, options.resolver ?? allOpsResolver());
+    const graph = prepareGraph(model, options.resolver ?? allOpsResolver(), 0, {
+      simd: options.simd,
+    });
     this.tensors = graph.tensors;
     this.nodes = graph.nodes;
 
@@ -66,27 +80,54 @@ export class Interpreter {
         `model needs a ${this.layout.arenaBytes}-byte arena; the limit is ${options.maxArenaBytes}`,
       );
     }
-    this.arena = new ArrayBuffer(this.layout.arenaBytes);
-    let variableBytes = 0;
+    // Variables (and empty tensors) are not planned: they get persistent
+    // memory, as in TFLM's arena tail — inside the SIMD kernels' memory when
+    // those run, so the kernels can address them too.
+    const unplanned = this.tensors.filter(
+      (t) => !t.isConstant && this.layout.tensorOffsets[t.index] < 0,
+    );
+    const bytesOf = (t: RuntimeTensor) => elementCount(t.shape) * elementBytes(t.type);
+    this.variableBytes = unplanned.reduce((sum, t) => sum + bytesOf(t), 0);
+    this.persistentBytes = graph.persistentBytes + graph.simdScratchBytes;
+    this.simd =
+      graph.persistentBytes > 0 || graph.simdScratchBytes > 0
+        ? new SimdRuntime(
+            this.layout.arenaBytes,
+            this.persistentBytes + unplanned.reduce((sum, t) => sum + alignTo16(bytesOf(t)), 0),
+          )
+        : undefined;
+    const simd = this.simd;
+    const buffer = simd ? simd.buffer : new ArrayBuffer(this.layout.arenaBytes);
+    this.arena = new Uint8Array(buffer, 0, this.layout.arenaBytes);
     for (const t of this.tensors) {
       if (t.isConstant) continue;
       const count = elementCount(t.shape);
       const offset = this.layout.tensorOffsets[t.index];
       if (offset >= 0) {
-        t.data = viewAs(t.type, this.arena, offset, count);
+        t.data = viewAs(t.type, buffer, offset, count);
+      } else if (simd) {
+        t.data = viewAs(t.type, simd.buffer, simd.alloc(bytesOf(t)), count);
       } else {
-        // Variables and empty tensors: own memory, as TFLM's persistent tail.
-        const bytes = count * elementBytes(t.type);
-        variableBytes += bytes;
-        t.data = viewAs(t.type, new ArrayBuffer(bytes), 0, count);
+        t.data = viewAs(t.type, new ArrayBuffer(bytesOf(t)), 0, count);
       }
     }
-    this.variableBytes = variableBytes;
+    const simdScratch = simd && graph.simdScratchBytes > 0 ? simd.alloc(graph.simdScratchBytes) : 0;
     for (const n of this.nodes) {
-      n.node.scratch = n.scratch.map((k) => {
+      n.scratch.forEach((k, i) => {
         const s = graph.scratch[k];
-        return viewAs(s.type, this.arena, this.layout.scratchOffsets[k], s.count);
+        n.node.scratch[n.scratchSlots[i]] = viewAs(
+          s.type,
+          buffer,
+          this.layout.scratchOffsets[k],
+          s.count,
+        );
       });
+      for (const s of n.simdScratch) {
+        n.node.scratch[s.slot] = viewAs(s.type, buffer, simdScratch + s.offset, s.count);
+      }
+    }
+    if (this.simd) {
+      for (const n of this.nodes) n.kernel.bind?.(n.node, n.data, this.simd);
     }
     this.inputTensors = sg.inputs.map((t) => this.tensors[t]);
     this.outputTensors = sg.outputs.map((t) => this.tensors[t]);

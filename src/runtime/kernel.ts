@@ -14,6 +14,7 @@
  */
 import type { ActivationName, BuiltinOptions, TensorTypeName } from '../tflite/model';
 import type { RuntimeTensor, TypedData } from './tensor';
+import type { SimdRuntime } from './wasm/simd-runtime';
 import { TinymlError } from '../errors';
 
 export interface NodeContext {
@@ -32,10 +33,26 @@ export interface NodeContext {
 export interface PrepareContext {
   /** Asks for `count` elements of `type` in the arena for this operator; returns its index in node.scratch. */
   requestScratch(type: TensorTypeName, count: number): number;
+  /** Whether the WebAssembly SIMD kernels may be used (the engine has them and the caller allows them). */
+  simd: boolean;
+  /** Reserves persistent SIMD memory, which the kernel's bind() then allocates. */
+  reservePersistent(bytes: number): void;
+  /**
+   * Asks for `count` elements of `type` that only a SIMD path needs (im2col
+   * rows, SVDF's int8 features) in node.scratch like requestScratch, but
+   * outside the arena: in one region of the SIMD memory that all operators
+   * share (they run one at a time), so the arena stays TFLM's.
+   */
+  requestSimdScratch(type: TensorTypeName, count: number): number;
 }
 
 export interface Kernel<OpData = unknown> {
   prepare(node: NodeContext, ctx: PrepareContext): OpData;
+  /**
+   * Called once after the arena exists, when the kernel reserved persistent
+   * SIMD memory in prepare(): copies constant data in and keeps the pointers.
+   */
+  bind?(node: NodeContext, data: OpData, simd: SimdRuntime): void;
   eval(node: NodeContext, data: OpData): void;
 }
 

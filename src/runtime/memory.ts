@@ -68,8 +68,8 @@ export function tensorLifetimes(subgraph: SubGraphDef): { first: number[]; last:
 
 /**
  * Plans the arena. `scratch` are the kernels' scratch requests; when omitted
- * they are collected by preparing every supported operator (so `inspect`
- * reports the arena the interpreter will allocate).
+ * they are collected by preparing every supported operator the way a default
+ * Interpreter does (so `inspect` reports the arena the interpreter allocates).
  */
 export function planArena(
   model: TfliteModel,

@@ -18,8 +18,8 @@ export interface OracleResult {
   outputs: OracleOutput[];
   /** Outputs of `sequence` steps, in order (RunOptions.sequence). */
   steps?: OracleOutput[][];
-  /** Invokes of the runtime's own infer() in `ms` (RunOptions.timeMs). */
-  timing?: { invokes: number; ms: number };
+  /** Invokes of the runtime's own infer() in `ms` of wall-clock and `cpuMs` of CPU time (RunOptions.timeMs). */
+  timing?: { invokes: number; ms: number; cpuMs: number };
 }
 
 export interface RunOptions {

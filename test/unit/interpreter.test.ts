@@ -11,6 +11,7 @@ import { OpResolver } from '../../src/runtime/resolver';
 import { fullyConnected } from '../../src/runtime/kernels/fully-connected';
 import { ValidationError, UnsupportedError, TinymlError } from '../../src/errors';
 import { sharedModel } from '../helpers/paths';
+import { readGreyBmp } from '../helpers/bmp';
 
 function subModel(): Uint8Array {
   const g = new GraphBuilder();
@@ -64,14 +65,89 @@ describe('interpreter', () => {
     }
   });
 
+  it('gives the same value for every op on the SIMD and the portable kernels (person_detect)', () => {
+    // The portable kernels are the ones checked against TFLM's goldens op by op.
+    const bytes = readFileSync(sharedModel('person_detect.tflite'));
+    const simd = new Interpreter(bytes);
+    const plain = new Interpreter(bytes, { simd: false });
+    assert.ok(simd.simd && !plain.simd);
+    const { pixels } = readGreyBmp(readFileSync(sharedModel('testdata/person.bmp')));
+    const image = Array.from(new Int8Array(pixels.buffer, pixels.byteOffset, pixels.length));
+    simd.setInput(0, image);
+    plain.setInput(0, image);
+    const ops = simd.model.subgraphs[0].operators;
+    for (let i = 0; i < ops.length; i++) {
+      simd.invokeOperator(i);
+      plain.invokeOperator(i);
+      const t = ops[i].outputs[0];
+      assert.deepEqual(
+        Array.from(simd.tensors[t].data as Int8Array),
+        Array.from(plain.tensors[t].data as Int8Array),
+        `operator ${i}`,
+      );
+    }
+  });
+
   it('allocates the arena that planArena (and so inspect) reports', () => {
     const bytes = readFileSync(sharedModel('keyword_scrambled_8bit.tflite'));
     const interp = new Interpreter(bytes);
     const planned = planArena(interp.model);
-    assert.equal(interp.arena.byteLength, planned.arenaBytes);
+    assert.equal(interp.arena.length, planned.arenaBytes);
     assert.deepEqual(interp.layout.offsets, planned.offsets);
-    // SVDF asks for two int32 scratch buffers per operator (svdf_common.cc).
+    // TFLM's SVDF asks for two int32 scratch buffers per operator
+    // (svdf_common.cc); what only the SIMD path needs (its int8 feature
+    // activations) lives outside the arena, so the arena is TFLM's: 672 bytes.
     assert.equal(planned.scratchOffsets.length, 14);
+    assert.equal(planned.arenaBytes, 672);
+    const plain = new Interpreter(bytes, { simd: false });
+    assert.deepEqual(plain.layout.offsets, planned.offsets);
+    assert.ok(interp.simd && !plain.simd);
+  });
+
+  it("keeps the SIMD kernels' im2col rows out of the arena (a 3x3 int8 convolution)", () => {
+    const g = new GraphBuilder();
+    const q = (scale: number, zeroPoint: number) => ({
+      scale: [scale],
+      zeroPoint: [zeroPoint],
+      quantizedDimension: 0,
+    });
+    const x = g.addTensor('x', [1, 8, 8, 4], 'int8', undefined, q(0.05, -3));
+    const w = g.addTensor(
+      'w',
+      [6, 3, 3, 4],
+      'int8',
+      Int8Array.from({ length: 216 }, (_, i) => ((i * 37) % 255) - 127),
+      q(0.01, 0),
+    );
+    const b = g.addTensor(
+      'b',
+      [6],
+      'int32',
+      Int32Array.from([5, -9, 100, 0, -40, 7]),
+      q(0.0005, 0),
+    );
+    const y = g.addTensor('y', [1, 8, 8, 6], 'int8', undefined, q(0.1, 2));
+    g.addOperator(BuiltinOperator.CONV_2D, [x, w, b], [y], {
+      type: 'Conv2DOptions',
+      padding: 'SAME',
+      strideW: 1,
+      strideH: 1,
+      fusedActivationFunction: 'NONE',
+    });
+    const bytes = writeModel(g.finish([x], [y], 'conv'));
+    const simd = new Interpreter(bytes);
+    const plain = new Interpreter(bytes, { simd: false });
+    assert.equal(simd.layout.arenaBytes, plain.layout.arenaBytes);
+    assert.equal(simd.layout.arenaBytes, 256 + 384);
+    const input = Array.from({ length: 256 }, (_, i) => ((i * 53) % 256) - 128);
+    simd.setInput(0, input);
+    plain.setInput(0, input);
+    simd.invoke();
+    plain.invoke();
+    assert.deepEqual(
+      Array.from(simd.outputs[0].data as Int8Array),
+      Array.from(plain.outputs[0].data as Int8Array),
+    );
   });
 
   it('fails at load time naming an unsupported op and the model op list', () => {

@@ -32,6 +32,8 @@ import {
 import { convGeometry, type ConvGeometry } from './conv-params';
 import { tapEnd, tapStart } from './padding';
 import { biasValues, perChannelMultipliers } from './quant-params';
+import { bindSimdGemm, prepareSimdGemm, runSimdGemm, type SimdGemm } from './gemm-simd';
+import type { SimdRuntime } from '../wasm/simd-runtime';
 
 export interface ConvParams extends ConvGeometry {
   filterInputDepth: number;
@@ -144,7 +146,18 @@ export function convQuantized(
   }
 }
 
-type ConvData = { kind: 'float'; p: ConvFloatParams } | { kind: 'quantized'; p: ConvQuantParams };
+interface ConvSimd {
+  gemm: SimdGemm;
+  /** 1x1 stride 1: the input rows are the gemm rows; else im2col per output row. */
+  pointwise: boolean;
+  /** Index of the im2col scratch buffer in node.scratch. */
+  scratch: number;
+  runtime?: SimdRuntime;
+}
+
+type ConvData =
+  | { kind: 'float'; p: ConvFloatParams }
+  | { kind: 'quantized'; p: ConvQuantParams; simd?: ConvSimd };
 
 function groupedParams(node: NodeContext, g: ConvGeometry): ConvParams {
   const w = input(node, 1);
@@ -232,7 +245,7 @@ function prepareQuantized(node: NodeContext, c: ConvParams): ConvQuantParams {
 }
 
 export const conv2d: Kernel<ConvData> = {
-  prepare(node) {
+  prepare(node, ctx) {
     const x = input(node, 0);
     const w = input(node, 1);
     const y = output(node, 0);
@@ -246,7 +259,30 @@ export const conv2d: Kernel<ConvData> = {
       const [activationMin, activationMax] = floatActivationRange(fusedActivation(node));
       return { kind: 'float', p: { ...c, activationMin, activationMax } };
     }
-    return { kind: 'quantized', p: prepareQuantized(node, c) };
+    const p = prepareQuantized(node, c);
+    if (!ctx.simd || x.type !== 'int8' || c.filtersPerGroup !== c.outputDepth) {
+      return { kind: 'quantized', p };
+    }
+    const depth = c.filterHeight * c.filterWidth * c.inputDepth;
+    const gemm = prepareSimdGemm(ctx, c.outputDepth, depth);
+    const pointwise =
+      c.filterHeight === 1 && c.filterWidth === 1 && c.strideHeight === 1 && c.strideWidth === 1;
+    const scratch = pointwise ? -1 : ctx.requestSimdScratch('int8', c.outputWidth * gemm.depth8);
+    return { kind: 'quantized', p, simd: { gemm, pointwise, scratch } };
+  },
+  bind(node, data, simd) {
+    if (data.kind !== 'quantized' || !data.simd) return;
+    const p = data.p;
+    bindSimdGemm(
+      data.simd.gemm,
+      simd,
+      node.inputs[1]!.data as Int8Array,
+      p.bias,
+      p.outputMultiplier,
+      p.outputShift,
+      p.inputOffset,
+    );
+    data.simd.runtime = simd;
   },
   eval(node, data) {
     const x = node.inputs[0]!.data;
@@ -261,8 +297,74 @@ export const conv2d: Kernel<ConvData> = {
         bias ? (bias.data as Float32Array) : null,
         y as Float32Array,
       );
+    } else if (data.simd?.runtime) {
+      convSimd(data.p, data.simd, node.scratch, x as Int8Array, y as Int8Array);
     } else {
       convQuantized(data.p, x as Int8Array, w as Int8Array, y as Int8Array);
     }
   },
 };
+
+function convSimd(
+  p: ConvQuantParams,
+  s: ConvSimd,
+  scratch: unknown[],
+  x: Int8Array,
+  y: Int8Array,
+): void {
+  const rt = s.runtime!;
+  const min = p.quantizedActivationMin;
+  const max = p.quantizedActivationMax;
+  if (s.pointwise) {
+    const rows = p.batches * p.inputHeight * p.inputWidth;
+    runSimdGemm(
+      rt,
+      s.gemm,
+      x.byteOffset,
+      p.inputDepth,
+      rows,
+      p.outputOffset,
+      min,
+      max,
+      y.byteOffset,
+    );
+    return;
+  }
+  const col = scratch[s.scratch] as Int8Array;
+  const rowBytes = p.outputWidth * p.outputDepth;
+  const inBatch = p.inputHeight * p.inputWidth * p.inputDepth;
+  for (let b = 0; b < p.batches; b++) {
+    for (let oy = 0; oy < p.outputHeight; oy++) {
+      // One output row's receptive fields, taps outside the image as the zero point.
+      rt.kernels.im2col(
+        x.byteOffset + b * inBatch,
+        p.inputHeight,
+        p.inputWidth,
+        p.inputDepth,
+        p.filterHeight,
+        p.filterWidth,
+        p.strideWidth,
+        p.dilationHeight,
+        p.dilationWidth,
+        oy * p.strideHeight - p.padHeight,
+        p.padWidth,
+        p.outputWidth,
+        col.byteOffset,
+        s.gemm.depth8,
+        -p.inputOffset,
+      );
+      const out = y.byteOffset + (b * p.outputHeight + oy) * rowBytes;
+      runSimdGemm(
+        rt,
+        s.gemm,
+        col.byteOffset,
+        s.gemm.depth8,
+        p.outputWidth,
+        p.outputOffset,
+        min,
+        max,
+        out,
+      );
+    }
+  }
+}

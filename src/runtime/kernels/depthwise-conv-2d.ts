@@ -28,6 +28,8 @@ import {
 import { convGeometry, type ConvGeometry } from './conv-params';
 import { tapEnd, tapStart } from './padding';
 import { biasValues, perChannelMultipliers } from './quant-params';
+import type { SimdRuntime } from '../wasm/simd-runtime';
+import { packRequantParams, requantParamsBytes } from '../wasm/int8-kernels';
 
 export interface DepthwiseParams extends ConvGeometry {
   depthMultiplier: number;
@@ -139,8 +141,22 @@ export function depthwiseConvQuantized(
   }
 }
 
+/** The SIMD path (wasm/int8-kernels.ts dw_int8) for int8 with depth multiplier 1. */
+interface DepthwiseSimd {
+  channels8: number;
+  weights: number;
+  /** 3x3 filters only: weights blocked [channels8 / 8][9][8] for dw3x3_int8, else 0. */
+  blocked: number;
+  /** Packed bias and multipliers (packRequantParams). */
+  params: number;
+  /** The same with the input offset folded into the bias, for dw3x3_int8. */
+  params3x3: number;
+  runtime?: SimdRuntime;
+}
+
 type DepthwiseData =
-  { kind: 'float'; p: DepthwiseFloatParams } | { kind: 'quantized'; p: DepthwiseQuantParams };
+  | { kind: 'float'; p: DepthwiseFloatParams }
+  | { kind: 'quantized'; p: DepthwiseQuantParams; simd?: DepthwiseSimd };
 
 function depthwiseParams(node: NodeContext, g: ConvGeometry): DepthwiseParams {
   const w = input(node, 1);
@@ -215,7 +231,7 @@ function prepareQuantized(node: NodeContext, d: DepthwiseParams): DepthwiseQuant
 }
 
 export const depthwiseConv2d: Kernel<DepthwiseData> = {
-  prepare(node) {
+  prepare(node, ctx) {
     const x = input(node, 0);
     const w = input(node, 1);
     const y = output(node, 0);
@@ -229,7 +245,60 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
       const [activationMin, activationMax] = floatActivationRange(fusedActivation(node));
       return { kind: 'float', p: { ...d, activationMin, activationMax } };
     }
-    return { kind: 'quantized', p: prepareQuantized(node, d) };
+    const p = prepareQuantized(node, d);
+    // Depth multiplier 1, or one input channel that every output channel reads.
+    const simdable = d.depthMultiplier === 1 || d.inputDepth === 1;
+    if (!ctx.simd || x.type !== 'int8' || !simdable) return { kind: 'quantized', p };
+    const channels8 = Math.ceil(d.outputDepth / 8) * 8;
+    ctx.reservePersistent(d.filterHeight * d.filterWidth * channels8);
+    ctx.reservePersistent(requantParamsBytes(channels8));
+    // the unrolled 3x3 kernel sums tap products in pairs in i16, which needs no weight -128
+    const w8 = w.data as Int8Array;
+    const is3x3 = d.filterHeight === 3 && d.filterWidth === 3 && !w8.includes(-128);
+    if (is3x3) ctx.reservePersistent(9 * 2 * channels8);
+    if (is3x3) ctx.reservePersistent(requantParamsBytes(channels8));
+    const simd: DepthwiseSimd = {
+      channels8,
+      weights: 0,
+      blocked: is3x3 ? 1 : 0,
+      params: 0,
+      params3x3: 0,
+    };
+    return { kind: 'quantized', p, simd };
+  },
+  bind(node, data, simd) {
+    if (data.kind !== 'quantized') return;
+    const p = data.p;
+    if (!data.simd) return;
+    const s = data.simd;
+    const taps = p.filterHeight * p.filterWidth;
+    s.weights = simd.alloc(taps * s.channels8);
+    const w = simd.int8(s.weights, taps * s.channels8);
+    const src = node.inputs[1]!.data as Int8Array;
+    for (let t = 0; t < taps; t++) {
+      w.set(src.subarray(t * p.outputDepth, (t + 1) * p.outputDepth), t * s.channels8);
+    }
+    if (s.blocked) {
+      s.blocked = simd.alloc(9 * 2 * s.channels8);
+      const b = new Int16Array(simd.buffer, s.blocked, 9 * s.channels8);
+      const folded = new Int32Array(p.outputDepth);
+      for (let ch = 0; ch < p.outputDepth; ch++) {
+        const block = ch >> 3;
+        let sum = 0;
+        for (let t = 0; t < 9; t++) {
+          b[block * 72 + t * 8 + (ch & 7)] = src[t * p.outputDepth + ch];
+          sum += src[t * p.outputDepth + ch];
+        }
+        folded[ch] = (p.bias[ch] + p.inputOffset * sum) | 0;
+      }
+      const packed3x3 = packRequantParams(folded, p.outputMultiplier, p.outputShift, p.outputDepth);
+      s.params3x3 = simd.alloc(packed3x3.length);
+      new Uint8Array(simd.buffer, s.params3x3, packed3x3.length).set(packed3x3);
+    }
+    const packed = packRequantParams(p.bias, p.outputMultiplier, p.outputShift, p.outputDepth);
+    s.params = simd.alloc(packed.length);
+    new Uint8Array(simd.buffer, s.params, packed.length).set(packed);
+    s.runtime = simd;
   },
   eval(node, data) {
     const x = node.inputs[0]!.data;
@@ -244,8 +313,95 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
         bias ? (bias.data as Float32Array) : null,
         y as Float32Array,
       );
+    } else if (data.simd?.runtime) {
+      depthwiseSimd(data.p, data.simd, x as Int8Array, y as Int8Array);
     } else {
       depthwiseConvQuantized(data.p, x as Int8Array, w as Int8Array, y as Int8Array);
     }
   },
 };
+
+function depthwiseSimd(
+  p: DepthwiseQuantParams,
+  s: DepthwiseSimd,
+  x: Int8Array,
+  y: Int8Array,
+): void {
+  const kernels = s.runtime!.kernels;
+  // depth multiplier 1, or a single input channel read by every output channel
+  const single = p.depthMultiplier !== 1;
+  const dw = single ? kernels.dwC1 : kernels.dw;
+  const dw3x3 = single ? kernels.dw3x3C1 : kernels.dw3x3;
+  const inBatch = p.inputHeight * p.inputWidth * p.inputDepth;
+  const outRow = p.outputWidth * p.outputDepth;
+  // Output columns whose 3x3 taps are all inside the image: [oxA, oxB).
+  const dwx = p.dilationWidth;
+  const oxA = Math.min(Math.ceil(p.padWidth / p.strideWidth), p.outputWidth);
+  const oxB = Math.max(
+    oxA,
+    Math.min(
+      p.outputWidth,
+      Math.floor((p.inputWidth - 1 - 2 * dwx + p.padWidth) / p.strideWidth) + 1,
+    ),
+  );
+  const generic = (input: number, iy0: number, out: number, ox0: number, ox1: number) => {
+    if (ox1 <= ox0) return;
+    dw(
+      input,
+      p.inputHeight,
+      p.inputWidth,
+      p.outputDepth,
+      s.channels8,
+      s.weights,
+      p.filterHeight,
+      p.filterWidth,
+      p.strideWidth,
+      p.dilationHeight,
+      dwx,
+      iy0,
+      p.padWidth,
+      out,
+      ox0,
+      ox1,
+      s.params,
+      p.inputOffset,
+      p.outputOffset,
+      p.quantizedActivationMin,
+      p.quantizedActivationMax,
+    );
+  };
+  for (let b = 0; b < p.batches; b++) {
+    const input = x.byteOffset + b * inBatch;
+    for (let oy = 0; oy < p.outputHeight; oy++) {
+      const iy0 = oy * p.strideHeight - p.padHeight;
+      const out = y.byteOffset + (b * p.outputHeight + oy) * outRow;
+      const rowInside = iy0 >= 0 && iy0 + 2 * p.dilationHeight < p.inputHeight;
+      if (!s.blocked || !rowInside) {
+        generic(input, iy0, out, 0, p.outputWidth);
+        continue;
+      }
+      generic(input, iy0, out, 0, oxA);
+      dw3x3(
+        input,
+        p.inputWidth,
+        p.outputDepth,
+        s.channels8,
+        s.blocked,
+        p.strideWidth,
+        p.dilationHeight,
+        dwx,
+        iy0,
+        p.padWidth,
+        out,
+        oxA,
+        oxB,
+        s.params3x3,
+        p.inputOffset,
+        p.outputOffset,
+        p.quantizedActivationMin,
+        p.quantizedActivationMax,
+      );
+      generic(input, iy0, out, oxB, p.outputWidth);
+    }
+  }
+}

@@ -31,6 +31,8 @@ import {
   multiplyByQuantizedMultiplier64,
 } from '../quant/multiplier';
 import { biasValues, perChannelMultipliers, perTensorConvMultiplier } from './quant-params';
+import { bindSimdGemm, prepareSimdGemm, runSimdGemm, type SimdGemm } from './gemm-simd';
+import type { SimdRuntime } from '../wasm/simd-runtime';
 
 export interface FullyConnectedShape {
   batches: number;
@@ -115,7 +117,7 @@ export function fullyConnectedQuantized(
 
 type FullyConnectedData =
   | { kind: 'float'; p: FullyConnectedFloatParams }
-  | { kind: 'quantized'; p: FullyConnectedQuantParams };
+  | { kind: 'quantized'; p: FullyConnectedQuantParams; gemm?: SimdGemm; simd?: SimdRuntime };
 
 function shapeOf(node: NodeContext): FullyConnectedShape {
   const x = input(node, 0);
@@ -219,7 +221,7 @@ function prepareQuantized(
 }
 
 export const fullyConnected: Kernel<FullyConnectedData> = {
-  prepare(node) {
+  prepare(node, ctx) {
     const x = input(node, 0);
     const w = input(node, 1);
     const y = output(node, 0);
@@ -242,7 +244,28 @@ export const fullyConnected: Kernel<FullyConnectedData> = {
       );
       return { kind: 'float', p: { ...shape, activationMin, activationMax } };
     }
-    return { kind: 'quantized', p: prepareQuantized(node, shape) };
+    const p = prepareQuantized(node, shape);
+    const bias = optionalInput(node, 2);
+    // The SIMD path: int8 activations, constant symmetric weights and bias.
+    const simdable =
+      ctx.simd && x.type === 'int8' && p.accBase !== null && (!bias || bias.isConstant);
+    return simdable
+      ? { kind: 'quantized', p, gemm: prepareSimdGemm(ctx, shape.outputDepth, shape.accumDepth) }
+      : { kind: 'quantized', p };
+  },
+  bind(node, data, simd) {
+    if (data.kind !== 'quantized' || !data.gemm) return;
+    const p = data.p;
+    bindSimdGemm(
+      data.gemm,
+      simd,
+      node.inputs[1]!.data as Int8Array,
+      p.bias,
+      p.outputMultiplier,
+      p.outputShift,
+      p.inputOffset,
+    );
+    data.simd = simd;
   },
   eval(node, data) {
     if (data.kind === 'float') {
@@ -253,6 +276,19 @@ export const fullyConnected: Kernel<FullyConnectedData> = {
         node.inputs[1]!.data as Float32Array,
         bias ? (bias.data as Float32Array) : null,
         node.outputs[0].data as Float32Array,
+      );
+    } else if (data.gemm && data.simd) {
+      const p = data.p;
+      runSimdGemm(
+        data.simd,
+        data.gemm,
+        node.inputs[0]!.data.byteOffset,
+        p.accumDepth,
+        p.batches,
+        p.outputOffset,
+        p.quantizedActivationMin,
+        p.quantizedActivationMax,
+        node.outputs[0].data.byteOffset,
       );
     } else {
       const p = data.p;

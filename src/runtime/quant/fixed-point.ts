@@ -95,16 +95,9 @@ const ONE_THIRD = 715827883;
 const FORTY_EIGHT_OVER_17 = 1515870810; // Q2.29
 const MINUS_32_OVER_17 = -1010580540; // Q2.29
 const ONE_Q2 = 1 << 29; // One() of Q2.29
-// exp(-2^k) for k = -2..4, applied by the barrel shifter of exp_on_negative_values.
-const EXP_BARREL: readonly [number, number][] = [
-  [-2, 1672461947],
-  [-1, 1302514674],
-  [0, 790015084],
-  [1, 290630308],
-  [2, 39332535],
-  [3, 720401],
-  [4, 242],
-];
+// exp(-2^k) for k = -2..4 (EXP_BARREL_MULTIPLIER[k + 2]), applied by the
+// barrel shifter of exp_on_negative_values.
+const EXP_BARREL_MULTIPLIER = [1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242];
 
 const mul = saturatingRoundingDoublingHighMul;
 
@@ -129,10 +122,11 @@ export function expOnNegativeValues(a: number, integerBits: number): number {
     rescale(aModQuarterMinusOneQuarter, integerBits, 0),
   );
   const remainder = (aModQuarterMinusOneQuarter - a) | 0;
-  for (const [exponent, multiplier] of EXP_BARREL) {
+  for (let exponent = -2; exponent <= 4; exponent++) {
     if (integerBits > exponent) {
       const shift = fractionalBits + exponent;
-      if ((remainder & (1 << shift)) !== 0) result = mul(result, multiplier);
+      if ((remainder & (1 << shift)) !== 0)
+        result = mul(result, EXP_BARREL_MULTIPLIER[exponent + 2]);
     }
   }
   if (integerBits > 5) {

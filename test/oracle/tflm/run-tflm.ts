@@ -38,7 +38,7 @@ interface Entry {
 function main(): void {
   const binary = process.argv[2] ?? '/tmp/tflm-oracle/arena';
   if (!existsSync(binary))
-    throw new Error(`no TFLM oracle at ${binary}; run test/oracle/tflm/build.sh`);
+    throw new Error(`no TFLM oracle at ${binary}; see test/oracle/tflm/README.md`);
   const dir = mkdtempSync(join(tmpdir(), 'tinyml-tflm-'));
   const entries: Entry[] = [];
   CASES.forEach((c, i) => {

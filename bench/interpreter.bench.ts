@@ -1,0 +1,144 @@
+/**
+ * Invokes per second of the project's interpreter and of the real TFLite
+ * runtime (@tensorflow/tfjs-tflite: TFLite's C++ interpreter with XNNPACK,
+ * compiled to WebAssembly with SIMD, one thread), measured in the same run on
+ * the same model and inputs, with their ratio (> 1: the interpreter is
+ * faster) and the planned arena. Both sides warm up for a round first. The reference is timed on its model
+ * runner's own infer(), without tfjs tensor conversion, in its own process.
+ * Each side runs for the same wall-clock budget after a warm-up; numbers are
+ * medians of rounds. On a shared machine both sides lose CPU to other
+ * processes, so the ratio of CPU time per invoke (each process's own
+ * process.cpuUsage) is printed beside the wall-clock ratio.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { table, type Benchmark } from './index';
+import { Interpreter } from '../src/runtime/interpreter';
+import { readModel } from '../src/tflite/reader';
+import { writeModel } from '../src/tflite/writer';
+import { mulberry32 } from '../src/model/random';
+import { TfliteOracle } from '../test/oracle/tflite-runtime';
+import { simdAvailable } from '../src/runtime/wasm/simd-runtime';
+
+const MODELS = join(__dirname, '..', '..', 'test', 'fixtures', 'models');
+
+const CASES = [
+  { file: 'person_detect.tflite', label: 'person_detect (VWW MobileNet v1 0.25, int8)' },
+  { file: 'micro_speech_quantized.tflite', label: 'micro_speech (int8)' },
+  { file: 'keyword_scrambled_8bit.tflite', label: 'keyword benchmark (SVDF, int8)' },
+  { file: 'seanet/conv1.tflite', label: 'seanet conv1 (int16x8)' },
+  { file: 'hello_world_int8.tflite', label: 'hello_world (int8)' },
+  { file: 'hello_world_float.tflite', label: 'hello_world (float32)' },
+];
+
+const ROUND_MS = 700;
+const ROUNDS = 3;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** The model as full TFLite accepts it: 1-D per-channel tensors on dimension 0 (see real-models.test.ts). */
+function forTflite(bytes: Uint8Array): Uint8Array {
+  const model = readModel(bytes);
+  for (const t of model.subgraphs[0].tensors) {
+    if (t.quantization && t.shape.length === 1) t.quantization.quantizedDimension = 0;
+  }
+  return writeModel(model);
+}
+
+interface Rate {
+  /** Invokes per wall-clock second. */
+  perSecond: number;
+  /** CPU milliseconds per invoke. */
+  cpuMs: number;
+}
+
+function oursRate(interp: Interpreter): Rate {
+  // Warm up as long as a round: V8 optimizes WebAssembly and JavaScript
+  // after a baseline tier, on both sides.
+  const warmUntil = process.hrtime.bigint() + BigInt(ROUND_MS * 1e6);
+  while (process.hrtime.bigint() < warmUntil) interp.invoke();
+  const rates: number[] = [];
+  const cpu: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    let n = 0;
+    const start = process.hrtime.bigint();
+    const cpuStart = process.cpuUsage();
+    let ms = 0;
+    // The clock is read every 4 invokes, as the reference's loop does.
+    do {
+      for (let i = 0; i < 4; i++) interp.invoke();
+      n += 4;
+      ms = Number(process.hrtime.bigint() - start) / 1e6;
+    } while (ms < ROUND_MS);
+    const used = process.cpuUsage(cpuStart);
+    rates.push((n * 1000) / ms);
+    cpu.push((used.user + used.system) / 1000 / n);
+  }
+  return { perSecond: median(rates), cpuMs: median(cpu) };
+}
+
+export const benchmark: Benchmark = {
+  name: 'interpreter',
+  description:
+    "invokes/s of the project's interpreter vs the real TFLite runtime (tfjs-tflite, XNNPACK, WASM SIMD, 1 thread), same run",
+  async run(log) {
+    const rows: (string | number)[][] = [];
+    for (const c of CASES) {
+      const bytes = readFileSync(join(MODELS, c.file));
+      const interp = new Interpreter(bytes);
+      const rand = mulberry32(11);
+      const inputs = interp.inputs.map((t) =>
+        Array.from({ length: t.data.length }, () =>
+          t.type === 'float32' ? rand() * 2 - 1 : Math.floor(rand() * 200) - 100,
+        ),
+      );
+      inputs.forEach((v, i) => interp.setInput(i, v));
+      const ours = oursRate(interp);
+      // A fresh runtime per round: tfjs-tflite cannot always load a model
+      // again after disposing it (see real-models.test.ts).
+      const rates: number[] = [];
+      const cpu: number[] = [];
+      const model = forTflite(bytes);
+      for (let r = 0; r < ROUNDS; r++) {
+        const oracle = new TfliteOracle();
+        try {
+          const { timing } = await oracle.run(model, inputs, { timeMs: ROUND_MS });
+          rates.push((timing!.invokes * 1000) / timing!.ms);
+          cpu.push(timing!.cpuMs / timing!.invokes);
+        } finally {
+          await oracle.close();
+        }
+      }
+      const reference: Rate = { perSecond: median(rates), cpuMs: median(cpu) };
+      rows.push([
+        c.label,
+        ours.perSecond.toFixed(0),
+        reference.perSecond.toFixed(0),
+        (ours.perSecond / reference.perSecond).toFixed(2),
+        (reference.cpuMs / ours.cpuMs).toFixed(2),
+        interp.layout.arenaBytes,
+        interp.persistentBytes,
+      ]);
+    }
+    log(
+      table(
+        [
+          'model',
+          'ours inv/s',
+          'TFLite inv/s',
+          'ratio',
+          'CPU-time ratio',
+          'arena bytes',
+          'SIMD weights bytes',
+        ],
+        rows,
+      ),
+    );
+    log(
+      `\nratio: ours / TFLite invokes per second; CPU-time ratio: TFLite CPU ms per invoke / ours. WebAssembly SIMD kernels: ${simdAvailable() ? 'yes' : 'no'}.`,
+    );
+  },
+};

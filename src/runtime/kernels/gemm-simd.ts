@@ -1,0 +1,94 @@
+/**
+ * The WebAssembly SIMD path shared by int8 CONV_2D and FULLY_CONNECTED: both
+ * are out[row][o] = requantize(bias[o] + sum_k w[o][k] * (x[row][k] + in_off))
+ * (wasm/int8-kernels.ts gemm_int8). Rows are pixels (or batches) whose k
+ * inputs are contiguous: a 1x1 stride-1 convolution and a fully connected
+ * layer read the input tensor in place; other convolutions first copy each
+ * output row's receptive fields into an arena scratch buffer (im2col), taps
+ * outside the image written as the input's zero point, which the input
+ * offset turns into 0 as the reference's skipped taps.
+ */
+import type { PrepareContext } from '../kernel';
+import { packRequantParams, requantParamsBytes } from '../wasm/int8-kernels';
+import type { SimdRuntime } from '../wasm/simd-runtime';
+
+export interface SimdGemm {
+  /** Real inputs per row (fh * fw * input depth) and its multiple of 8. */
+  depth: number;
+  depth8: number;
+  channels: number;
+  /** Pointers into the SIMD memory, set by bind(). */
+  weights: number;
+  params: number;
+}
+
+function channels4(channels: number): number {
+  return Math.ceil(channels / 4) * 4;
+}
+
+export function prepareSimdGemm(ctx: PrepareContext, channels: number, depth: number): SimdGemm {
+  const depth8 = Math.ceil(depth / 8) * 8;
+  ctx.reservePersistent(channels4(channels) * depth8);
+  ctx.reservePersistent(requantParamsBytes(channels));
+  return { depth, depth8, channels, weights: 0, params: 0 };
+}
+
+/**
+ * Copies `weights` ([channels][depth] int8) into rows of depth8 padded with
+ * zeros (and zero rows up to a multiple of four channels), and the packed
+ * per-channel bias and multipliers, into the SIMD memory. The input offset
+ * joins the bias here: bias + input_offset * sum_k w[o][k].
+ */
+export function bindSimdGemm(
+  g: SimdGemm,
+  simd: SimdRuntime,
+  weights: Int8Array,
+  bias: ArrayLike<number>,
+  multiplier: Int32Array,
+  shift: Int32Array,
+  inputOffset: number,
+): void {
+  g.weights = simd.alloc(channels4(g.channels) * g.depth8);
+  const w = simd.int8(g.weights, channels4(g.channels) * g.depth8);
+  for (let o = 0; o < g.channels; o++) {
+    w.set(weights.subarray(o * g.depth, (o + 1) * g.depth), o * g.depth8);
+  }
+  const folded = new Int32Array(g.channels);
+  for (let o = 0; o < g.channels; o++) {
+    let sum = 0;
+    for (let k = 0; k < g.depth; k++) sum += weights[o * g.depth + k];
+    folded[o] = (bias[o] + inputOffset * sum) | 0;
+  }
+  const packed = packRequantParams(folded, multiplier, shift, g.channels);
+  g.params = simd.alloc(packed.length);
+  new Uint8Array(simd.buffer, g.params, packed.length).set(packed);
+}
+
+/** Runs gemm_int8 over `rows` rows of `input` (stride `inputStride` bytes) into `output` (stride `channels`). */
+export function runSimdGemm(
+  simd: SimdRuntime,
+  g: SimdGemm,
+  input: number,
+  inputStride: number,
+  rows: number,
+  outputOffset: number,
+  min: number,
+  max: number,
+  output: number,
+): void {
+  simd.kernels.gemm(
+    input,
+    inputStride,
+    rows,
+    g.weights,
+    g.depth8,
+    g.channels,
+    g.params,
+    0, // folded into the bias by bindSimdGemm
+    outputOffset,
+    min,
+    max,
+    output,
+    g.channels,
+  );
+}

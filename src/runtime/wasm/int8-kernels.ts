@@ -1,0 +1,898 @@
+/**
+ * The int8 inner loops of CONV_2D, FULLY_CONNECTED and DEPTHWISE_CONV_2D as
+ * WebAssembly SIMD, built with assembler.ts. They compute exactly what the
+ * JavaScript reference functions compute (TFLM's reference kernels): integer
+ * sums are exact in any order, and the requantization is TFLM's
+ * double-rounding MultiplyByQuantizedMultiplier done in 64-bit lanes.
+ *
+ * gemm_int8: out[r][o] = clamp(out_zp + MBQM(bias[o] + sum_k w[o][k] * x[r][k])), with the
+ *   input offset folded into the bias by the caller (bias + in_off * sum_k w[o][k]:
+ *   integer sums are exact in any order, and im2col fills taps outside the
+ *   image with the zero point, i.e. -in_off, so they still add nothing)
+ *   for r < rows, o < channels, k < depth8 (a multiple of 8; weights are zero
+ *   beyond the real depth and for channels past `channels` up to a multiple
+ *   of 4, so whatever x holds there adds nothing). Eight products per
+ *   i32x4.dot_i16x8_s, four output channels per pass so each input load
+ *   serves four of them.
+ * dw_int8: one output pixel row of a depthwise convolution with depth
+ *   multiplier 1, eight channels per vector (i32x4.extmul_low/high_i16x8_s),
+ *   taps outside the image skipped as in the reference.
+ *
+ * Requantization of four channels at once (requantize()) reads a 112-byte
+ * record per group of four channels, packed by packRequantParams():
+ *   0 bias | 16 2^left | 32 multiplier | 48 P = 2^(31-e) (0 for e = 0) |
+ *   64 mask = 2^e - 1 | 80 mask >> 1 | 96 all ones where e = 0
+ * (i32x4 each; left and e = right the two halves of TFLM's shift). With
+ * x = (acc + bias) * 2^left (wrapping, as TFLM's shift does):
+ *   SaturatingRoundingDoublingHighMul(x, m) = floor((x * m + 2^30) / 2^31):
+ *     TFLM's nudge 1 - 2^30 for negative products followed by a division that
+ *     truncates towards zero is the same floor (multipliers are >= 0, so the
+ *     saturating case never arises);
+ *   RoundingDivideByPOT(q, e) = (q >> e) + [(q & mask) > (mask >> 1) + [q < 0]],
+ *     gemmlowp's own form, where q >> e per lane is (q * 2^(31-e)) >> 31 since
+ *     WebAssembly has no per-lane variable shift.
+ * 64-bit products come from i64x2.extmul_*_i32x4_s; only the low 32 bits of
+ * each shifted product are kept, so logical 64-bit shifts (single x86
+ * instructions, unlike arithmetic ones before AVX-512) serve.
+ */
+import { assembleModule, FunctionBuilder } from './assembler';
+
+export const REQUANT_GROUP_BYTES = 112;
+
+/** Bytes of the packed records of `channels` channels. */
+export function requantParamsBytes(channels: number): number {
+  return Math.ceil(channels / 4) * REQUANT_GROUP_BYTES;
+}
+
+/** Packs per-channel bias and (multiplier, shift) into the records requantize() reads. */
+export function packRequantParams(
+  bias: ArrayLike<number>,
+  multiplier: ArrayLike<number>,
+  shift: ArrayLike<number>,
+  channels: number,
+): Uint8Array {
+  const groups = Math.ceil(channels / 4);
+  const bytes = new Uint8Array(groups * REQUANT_GROUP_BYTES);
+  const view = new DataView(bytes.buffer);
+  for (let o = 0; o < channels; o++) {
+    const base = Math.floor(o / 4) * REQUANT_GROUP_BYTES + (o % 4) * 4;
+    const left = shift[o] > 0 ? shift[o] : 0;
+    const right = shift[o] > 0 ? 0 : -shift[o];
+    const mask = right === 31 ? 0x7fffffff : (1 << right) - 1;
+    view.setInt32(base, bias[o] | 0, true);
+    view.setInt32(base + 16, (2 ** left) | 0, true);
+    view.setInt32(base + 32, multiplier[o], true);
+    view.setInt32(base + 48, right > 0 ? 2 ** (31 - right) : 0, true);
+    view.setInt32(base + 64, mask, true);
+    view.setInt32(base + 80, mask >> 1, true);
+    view.setInt32(base + 96, right === 0 ? -1 : 0, true);
+  }
+  return bytes;
+}
+
+interface RequantLocals {
+  x: number;
+  ab: number;
+  t: number;
+  lo: number;
+  hi: number;
+  /** An all-zero v128 (locals start zeroed and this one is never written). */
+  zero: number;
+  // Constants splatted once per call (initRequant), not per group.
+  c30: number;
+  c31: number;
+  cNeg31: number;
+  outOff: number;
+  min: number;
+  max: number;
+}
+
+/** Splats the requantization constants into their locals, once per kernel call. */
+function initRequant(
+  f: FunctionBuilder,
+  l: RequantLocals,
+  outOff: number,
+  min: number,
+  max: number,
+): void {
+  const C31 = (1n << 31n) - 1n;
+  f.i64(1n << 30n)
+    .i64x2Splat()
+    .set(l.c30);
+  f.i64(C31).i64x2Splat().set(l.c31);
+  f.i64(-C31).i64x2Splat().set(l.cNeg31);
+  f.get(outOff).i32x4Splat().set(l.outOff);
+  f.get(min).i32x4Splat().set(l.min);
+  f.get(max).i32x4Splat().set(l.max);
+}
+
+/**
+ * Requantizes the i32x4 in `acc` with the record at the address `record()`
+ * pushes and the constants initRequant() splatted (output offset, clamp
+ * range); leaves the clamped i32x4 in `acc`. Arithmetic 64-bit shifts cost
+ * several instructions on x86 (no psraq before AVX-512) while compares and
+ * logical shifts are single ones, so signs come from i64x2.lt_s and the
+ * divisions by 2^31 shift logically: only the low 32 bits of each quotient
+ * are kept, and those are the same for both shifts.
+ */
+function requantize(f: FunctionBuilder, acc: number, record: () => void, l: RequantLocals): void {
+  const LOW32 = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
+  const load = (offset: number) => {
+    record();
+    f.v128Load(offset);
+  };
+  // x = (acc + bias) * 2^left
+  f.get(acc);
+  load(0);
+  f.i32x4Add();
+  load(16);
+  f.i32x4Mul().set(l.x);
+  // q = floor((x * m + 2^30) / 2^31), low 32 bits of each 64-bit lane
+  f.get(l.x);
+  load(32);
+  f.i64x2ExtmulLowI32x4s().get(l.c30).i64x2Add().i32(31).i64x2ShrU().set(l.lo);
+  f.get(l.x);
+  load(32);
+  f.i64x2ExtmulHighI32x4s().get(l.c30).i64x2Add().i32(31).i64x2ShrU().set(l.hi);
+  f.get(l.lo).get(l.hi).i8x16Shuffle(LOW32).set(l.x);
+  // q >> e per lane: (q * 2^(31-e)) >> 31, and q itself where e = 0
+  f.get(l.x);
+  load(48);
+  f.i64x2ExtmulLowI32x4s().i32(31).i64x2ShrU().set(l.lo);
+  f.get(l.x);
+  load(48);
+  f.i64x2ExtmulHighI32x4s().i32(31).i64x2ShrU().set(l.hi);
+  f.get(l.x).get(l.lo).get(l.hi).i8x16Shuffle(LOW32);
+  load(96);
+  f.v128Bitselect().set(l.t);
+  // + [(q & mask) > (mask >> 1) + [q < 0]]
+  f.get(l.t);
+  f.get(l.x);
+  load(64);
+  f.v128And();
+  load(80);
+  f.get(l.x).get(l.zero).i32x4LtS().i32x4Sub();
+  f.i32x4GtS().i32x4Sub();
+  f.get(l.outOff).i32x4Add();
+  f.get(l.min).i32x4MaxS();
+  f.get(l.max).i32x4MinS().set(acc);
+}
+
+/** Stores the low bytes of the first `count` (1..4) lanes of `v` at addr. */
+function storeLanes(f: FunctionBuilder, v: number, addr: () => void, count: number): void {
+  f.block(() => {
+    for (let lane = 0; lane < 4; lane++) {
+      f.get(count).i32(lane).i32LeS().brIf(0);
+      addr();
+      f.get(v).i32x4ExtractLane(lane).i32Store8(lane);
+    }
+  });
+}
+
+/** Stores four int8 lanes at once (values already clamped). */
+function store4(f: FunctionBuilder, v: number, addr: () => void): void {
+  addr();
+  f.get(v).get(v).i16x8NarrowI32x4s();
+  f.v128Zero().i8x16NarrowI16x8s();
+  f.v128Store32Lane(0);
+}
+
+function requantLocals(f: FunctionBuilder): RequantLocals {
+  return {
+    x: f.local('v128'),
+    ab: f.local('v128'),
+    t: f.local('v128'),
+    lo: f.local('v128'),
+    hi: f.local('v128'),
+    zero: f.local('v128'),
+    c30: f.local('v128'),
+    c31: f.local('v128'),
+    cNeg31: f.local('v128'),
+    outOff: f.local('v128'),
+    min: f.local('v128'),
+    max: f.local('v128'),
+  };
+}
+
+/** [sum v0, sum v1, sum v2, sum v3] of four i32x4 accumulators, by pairwise shuffles; into `into`. */
+function reduce4(f: FunctionBuilder, v: number[], t0: number, t1: number, into: number): void {
+  const LO = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
+  const HI = [8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31];
+  f.get(v[0]).get(v[1]).i8x16Shuffle(LO).get(v[0]).get(v[1]).i8x16Shuffle(HI).i32x4Add().set(t0);
+  f.get(v[2]).get(v[3]).i8x16Shuffle(LO).get(v[2]).get(v[3]).i8x16Shuffle(HI).i32x4Add().set(t1);
+  f.get(t0).get(t1).i8x16Shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+  f.get(t0).get(t1).i8x16Shuffle([8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31]);
+  f.i32x4Add().set(into);
+}
+
+function gemmInt8(): FunctionBuilder {
+  // (col, colStride, rows, w, depth8, channels, params, inOff, outOff, min, max, out, outStride)
+  const f = new FunctionBuilder('gemm_int8', new Array(13).fill('i32'), []);
+  const [
+    col,
+    colStride,
+    rows,
+    w,
+    depth8,
+    channels,
+    params,
+    inOff,
+    outOff,
+    min,
+    max,
+    out,
+    outStride,
+  ] = Array.from({ length: 13 }, (_, i) => i);
+  const row = f.local('i32');
+  const o = f.local('i32');
+  const k = f.local('i32');
+  const x0 = f.local('i32');
+  const x1 = f.local('i32');
+  const wp = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
+  const left = f.local('i32');
+  const pass = f.local('i32');
+  const off = f.local('v128');
+  const xv0 = f.local('v128');
+  const xv1 = f.local('v128');
+  const wv = f.local('v128');
+  const a = [0, 1, 2, 3].map(() => f.local('v128'));
+  const b = [0, 1, 2, 3].map(() => f.local('v128'));
+  const t0 = f.local('v128');
+  const t1 = f.local('v128');
+  const rl = requantLocals(f);
+  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(112).i32Mul().i32Add();
+  const outAddr = (r: number) => () =>
+    f.get(out).get(row).i32(r).i32Add().get(outStride).i32Mul().i32Add().get(o).i32Add();
+  const finish = (acc: number[], r: number) => {
+    reduce4(f, acc, t0, t1, acc[0]);
+    requantize(f, acc[0], record, rl);
+    f.get(channels).get(o).i32Sub().set(left);
+    f.get(left).i32(4).i32GeS();
+    f.if(
+      () => store4(f, acc[0], outAddr(r)),
+      () => storeLanes(f, acc[0], outAddr(r), left),
+    );
+  };
+  /** All channel groups of `rowsNow` (1 or 2) rows starting at `row`. */
+  const channelLoop = (rowsNow: 1 | 2) => {
+    f.i32(0).set(o);
+    f.block(() =>
+      f.loop(() => {
+        f.get(o).get(channels).i32GeS().brIf(1);
+        for (const v of a) f.v128Zero().set(v);
+        if (rowsNow === 2) for (const v of b) f.v128Zero().set(v);
+        wp.forEach((p, j) => f.get(w).get(o).i32(j).i32Add().get(depth8).i32Mul().i32Add().set(p));
+        f.i32(0).set(k);
+        f.block(() =>
+          f.loop(() => {
+            f.get(k).get(depth8).i32GeS().brIf(1);
+            f.get(x0).get(k).i32Add().i16x8Load8x8s().set(xv0);
+            if (rowsNow === 2) f.get(x1).get(k).i32Add().i16x8Load8x8s().set(xv1);
+            wp.forEach((p, j) => {
+              f.get(p).get(k).i32Add().i16x8Load8x8s().set(wv);
+              f.get(a[j]).get(xv0).get(wv).i32x4DotI16x8s().i32x4Add().set(a[j]);
+              if (rowsNow === 2) f.get(b[j]).get(xv1).get(wv).i32x4DotI16x8s().i32x4Add().set(b[j]);
+            });
+            f.get(k).i32(8).i32Add().set(k);
+            f.br(0);
+          }),
+        );
+        finish(a, 0);
+        if (rowsNow === 2) finish(b, 1);
+        f.get(o).i32(4).i32Add().set(o);
+        f.br(0);
+      }),
+    );
+  };
+
+  f.get(inOff).i16x8Splat().set(off);
+  initRequant(f, rl, outOff, min, max);
+  f.i32(0).set(row);
+  f.block(() =>
+    f.loop(() => {
+      f.get(row).get(rows).i32GeS().brIf(1);
+      f.get(col).get(row).get(colStride).i32Mul().i32Add().tee(x0).get(colStride).i32Add().set(x1);
+      // two rows per pass share the weight loads; a last odd row goes alone
+      f.get(rows).get(row).i32Sub().i32(2).i32GeS().set(pass);
+      f.get(pass);
+      f.if(
+        () => channelLoop(2),
+        () => channelLoop(1),
+      );
+      f.get(row).i32(1).get(pass).i32Add().i32Add().set(row);
+      f.br(0);
+    }),
+  );
+  return f;
+}
+
+/**
+ * One output row of a depthwise convolution, eight channels per vector.
+ * `broadcast`: the input has one channel which every output channel reads
+ * (depth multiplier = channels), so each tap splats one input byte.
+ */
+function dwInt8(broadcast: boolean): FunctionBuilder {
+  // (in, inH, inW, c, c8, w, fh, fw, sw, dh, dw, iy0, padW, out, ox0, ox1, params, inOff, outOff, min, max)
+  // computes output pixels ox0 <= ox < ox1 of the row starting at `out`
+  const f = new FunctionBuilder(
+    broadcast ? 'dw_int8_c1' : 'dw_int8',
+    new Array(21).fill('i32'),
+    [],
+  );
+  const [inp, inH, inW, c, c8, w, fh, fw, sw, dh, dw, iy0, padW, out, ox0, outW] = Array.from(
+    { length: 16 },
+    (_, i) => i,
+  );
+  const [params, inOff, outOff, min, max] = Array.from({ length: 5 }, (_, i) => 16 + i);
+  const ox = f.local('i32');
+  const ix0 = f.local('i32');
+  const ky0 = f.local('i32');
+  const ky1 = f.local('i32');
+  const kx0 = f.local('i32');
+  const kx1 = f.local('i32');
+  const ky = f.local('i32');
+  const kx = f.local('i32');
+  const cb = f.local('i32');
+  const o = f.local('i32');
+  const left = f.local('i32');
+  const xp = f.local('i32');
+  const wp = f.local('i32');
+  const xStep = f.local('i32');
+  const inStride = f.local('i32');
+  const off = f.local('v128');
+  const xv = f.local('v128');
+  const wv = f.local('v128');
+  const lo = f.local('v128');
+  const hi = f.local('v128');
+  const rl = requantLocals(f);
+  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(112).i32Mul().i32Add();
+  const outAddr = () => f.get(out).get(ox).get(c).i32Mul().i32Add().get(o).i32Add();
+  // First tap k with origin + d * k >= 0 (a division only at the border).
+  const tapStart = (origin: number, d: number, into: number) => {
+    f.i32(0).set(into);
+    f.get(origin).i32(0).i32LtS();
+    f.if(() => {
+      f.get(d).i32(1).i32Sub().get(origin).i32Sub().get(d).i32DivS().set(into);
+    });
+  };
+  // One past the last tap with origin + d * k < size, at most `filter`.
+  const tapEnd = (origin: number, d: number, size: number, filter: number, into: number) => {
+    f.get(filter).set(into);
+    f.get(origin).get(filter).i32(1).i32Sub().get(d).i32Mul().i32Add().get(size).i32GeS();
+    f.if(() => {
+      f.get(size).get(origin).i32Sub().get(d).i32Add().i32(1).i32Sub().get(d).i32DivS().set(into);
+      f.i32(0).get(into).get(size).get(origin).i32Sub().i32(0).i32LeS().select().set(into);
+    });
+  };
+  /** Requantizes and stores the four channels from `o` held in `v`. */
+  const emitGroup = (v: number) => {
+    f.block(() => {
+      f.get(c).get(o).i32Sub().tee(left).i32(0).i32LeS().brIf(0);
+      requantize(f, v, record, rl);
+      f.get(left).i32(4).i32GeS();
+      f.if(
+        () => store4(f, v, outAddr),
+        () => storeLanes(f, v, outAddr, left),
+      );
+    });
+  };
+
+  f.get(inOff).i16x8Splat().set(off);
+  initRequant(f, rl, outOff, min, max);
+  if (broadcast) f.i32(1).set(inStride);
+  else f.get(c).set(inStride);
+  f.get(dw).get(inStride).i32Mul().set(xStep);
+  tapStart(iy0, dh, ky0);
+  tapEnd(iy0, dh, inH, fh, ky1);
+  f.get(ox0).set(ox);
+  f.block(() =>
+    f.loop(() => {
+      f.get(ox).get(outW).i32GeS().brIf(1);
+      f.get(ox).get(sw).i32Mul().get(padW).i32Sub().set(ix0);
+      tapStart(ix0, dw, kx0);
+      tapEnd(ix0, dw, inW, fw, kx1);
+      f.i32(0).set(cb);
+      f.block(() =>
+        f.loop(() => {
+          f.get(cb).get(c8).i32GeS().brIf(1);
+          f.v128Zero().set(lo);
+          f.v128Zero().set(hi);
+          f.get(ky0).set(ky);
+          f.block(() =>
+            f.loop(() => {
+              f.get(ky).get(ky1).i32GeS().brIf(1);
+              // x at row iy0 + dh * ky, column ix0 + dw * kx0 (+ cb)
+              f.get(iy0).get(dh).get(ky).i32Mul().i32Add().get(inW).i32Mul();
+              f.get(ix0).get(dw).get(kx0).i32Mul().i32Add().i32Add();
+              f.get(inStride).i32Mul().get(inp).i32Add();
+              if (!broadcast) f.get(cb).i32Add();
+              f.set(xp);
+              // w at tap (ky, kx0), channel cb
+              f.get(ky).get(fw).i32Mul().get(kx0).i32Add().get(c8).i32Mul();
+              f.get(w).i32Add().get(cb).i32Add().set(wp);
+              f.get(kx0).set(kx);
+              f.block(() =>
+                f.loop(() => {
+                  f.get(kx).get(kx1).i32GeS().brIf(1);
+                  if (broadcast) f.get(xp).i32Load8s().i16x8Splat();
+                  else f.get(xp).i16x8Load8x8s();
+                  f.get(off).i16x8Add().set(xv);
+                  f.get(wp).i16x8Load8x8s().set(wv);
+                  f.get(lo).get(xv).get(wv).i32x4ExtmulLowI16x8s().i32x4Add().set(lo);
+                  f.get(hi).get(xv).get(wv).i32x4ExtmulHighI16x8s().i32x4Add().set(hi);
+                  f.get(xp).get(xStep).i32Add().set(xp);
+                  f.get(wp).get(c8).i32Add().set(wp);
+                  f.get(kx).i32(1).i32Add().set(kx);
+                  f.br(0);
+                }),
+              );
+              f.get(ky).i32(1).i32Add().set(ky);
+              f.br(0);
+            }),
+          );
+          f.get(cb).set(o);
+          emitGroup(lo);
+          f.get(cb).i32(4).i32Add().set(o);
+          emitGroup(hi);
+          f.get(cb).i32(8).i32Add().set(cb);
+          f.br(0);
+        }),
+      );
+      f.get(ox).i32(1).i32Add().set(ox);
+      f.br(0);
+    }),
+  );
+  return f;
+}
+
+/**
+ * The interior of a 3x3 depthwise convolution: output pixels ox0 <= ox < ox1
+ * of one row whose nine taps are all inside the image, so there are no bounds
+ * to compute and the taps are unrolled, and the input offset is folded into
+ * the bias of the records passed (bias + in_off * sum of the channel's nine
+ * weights; inOff is not read). Weights are i16, blocked [c8 / 8][9][8] so
+ * each tap's weights sit at a constant offset, and none may be -128.
+ */
+function dw3x3Int8(broadcast: boolean): FunctionBuilder {
+  // (in, inW, c, c8, w, sw, dh, dw, iy0, padW, out, ox0, ox1, params, inOff, outOff, min, max)
+  // broadcast: one input channel read by all c output channels (input pixel stride 1)
+  const f = new FunctionBuilder(
+    broadcast ? 'dw3x3_int8_c1' : 'dw3x3_int8',
+    new Array(18).fill('i32'),
+    [],
+  );
+  const [inp, inW, c, c8, w, sw, dh, dw, iy0, padW, out, ox0, ox1] = Array.from(
+    { length: 13 },
+    (_, i) => i,
+  );
+  const [params, , outOff, min, max] = Array.from({ length: 5 }, (_, i) => 13 + i);
+  const ox = f.local('i32');
+  const cb = f.local('i32');
+  const o = f.local('i32');
+  const left = f.local('i32');
+  const rows = [f.local('i32'), f.local('i32'), f.local('i32')];
+  const col1 = f.local('i32');
+  const col2 = f.local('i32');
+  const rowStep = f.local('i32');
+  const wp = f.local('i32');
+  const xv = f.local('v128');
+  const lo = f.local('v128');
+  const hi = f.local('v128');
+  const rl = requantLocals(f);
+  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(112).i32Mul().i32Add();
+  const outAddr = () => f.get(out).get(ox).get(c).i32Mul().i32Add().get(o).i32Add();
+  const emitGroup = (v: number) => {
+    f.block(() => {
+      f.get(c).get(o).i32Sub().tee(left).i32(0).i32LeS().brIf(0);
+      requantize(f, v, record, rl);
+      f.get(left).i32(4).i32GeS();
+      f.if(
+        () => store4(f, v, outAddr),
+        () => storeLanes(f, v, outAddr, left),
+      );
+    });
+  };
+
+  // pushes input x weights of tap t (ky * 3 + kx) as i16x8; weights are i16
+  const product = (t: number) => {
+    const ky = Math.floor(t / 3);
+    const kx = t % 3;
+    f.get(rows[ky]);
+    if (!broadcast) f.get(cb).i32Add();
+    if (kx > 0) f.get(kx === 1 ? col1 : col2).i32Add();
+    if (broadcast) f.i32Load8s().i16x8Splat();
+    else f.i16x8Load8x8s();
+    f.get(wp)
+      .v128Load(t * 16)
+      .i16x8Mul();
+  };
+
+  initRequant(f, rl, outOff, min, max);
+  // input pixel stride: c, or 1 for a broadcast input
+  const inStride = () => (broadcast ? f.i32(1) : f.get(c));
+  f.get(dw);
+  inStride();
+  f.i32Mul().set(col1);
+  f.get(col1).get(col1).i32Add().set(col2);
+  f.get(dh).get(inW).i32Mul();
+  inStride();
+  f.i32Mul().set(rowStep);
+  f.get(ox0).set(ox);
+  f.block(() =>
+    f.loop(() => {
+      f.get(ox).get(ox1).i32GeS().brIf(1);
+      // first tap row: in + (iy0 * inW + ox * sw - padW) * c
+      f.get(iy0).get(inW).i32Mul().get(ox).get(sw).i32Mul().i32Add().get(padW).i32Sub();
+      inStride();
+      f.i32Mul().get(inp).i32Add().set(rows[0]);
+      f.get(rows[0]).get(rowStep).i32Add().set(rows[1]);
+      f.get(rows[1]).get(rowStep).i32Add().set(rows[2]);
+      f.i32(0).set(cb);
+      f.get(w).set(wp);
+      f.block(() =>
+        f.loop(() => {
+          f.get(cb).get(c8).i32GeS().brIf(1);
+          f.v128Zero().set(lo);
+          f.v128Zero().set(hi);
+          // Taps in pairs: with input and weights in [-128, 127] and no
+          // weight -128 (bind checks), a product is at most 2^14 - 2^7 in
+          // magnitude and two of them still fit an i16 lane, so the pair
+          // is summed in i16 and widened once.
+          for (let t = 0; t < 9; t += 2) {
+            product(t);
+            if (t + 1 < 9) {
+              product(t + 1);
+              f.i16x8Add();
+            }
+            f.set(xv);
+            f.get(lo).get(xv).i32x4ExtendLowI16x8s().i32x4Add().set(lo);
+            f.get(hi).get(xv).i32x4ExtendHighI16x8s().i32x4Add().set(hi);
+          }
+          f.get(cb).set(o);
+          emitGroup(lo);
+          f.get(cb).i32(4).i32Add().set(o);
+          emitGroup(hi);
+          f.get(cb).i32(8).i32Add().set(cb);
+          f.get(wp).i32(144).i32Add().set(wp);
+          f.br(0);
+        }),
+      );
+      f.get(ox).i32(1).i32Add().set(ox);
+      f.br(0);
+    }),
+  );
+  return f;
+}
+
+/**
+ * im2col of one output row for gemm_int8: for each output pixel, its
+ * receptive field in [ky][kx][channel] order (the filter's order) at
+ * col + ox * depth8, taps outside the image written as the input's zero point
+ * (which the gemm's input offset turns into 0, as the reference skips them).
+ * A tap row inside the image with dilation 1 is one contiguous copy.
+ */
+function im2colInt8(): FunctionBuilder {
+  // (in, inH, inW, c, fh, fw, sw, dh, dw, iy0, padW, outW, col, depth8, zp)
+  const f = new FunctionBuilder('im2col_int8', new Array(15).fill('i32'), []);
+  const [inp, inH, inW, c, fh, fw, sw, dh, dw, iy0, padW, outW, col, depth8, zp] = Array.from(
+    { length: 15 },
+    (_, i) => i,
+  );
+  const ox = f.local('i32');
+  const ix0 = f.local('i32');
+  const ky = f.local('i32');
+  const kx = f.local('i32');
+  const iy = f.local('i32');
+  const ix = f.local('i32');
+  const dst = f.local('i32');
+  const src = f.local('i32');
+  const n = f.local('i32');
+  const segment = f.local('i32');
+  const zpv = f.local('v128');
+  /** Copies n bytes src -> dst, 16 at a time, then byte by byte; advances both. */
+  const copy = () => {
+    f.block(() =>
+      f.loop(() => {
+        f.get(n).i32(16).i32LtS().brIf(1);
+        f.get(dst).get(src).v128Load().v128Store();
+        f.get(src).i32(16).i32Add().set(src);
+        f.get(dst).i32(16).i32Add().set(dst);
+        f.get(n).i32(16).i32Sub().set(n);
+        f.br(0);
+      }),
+    );
+    f.block(() =>
+      f.loop(() => {
+        f.get(n).i32(1).i32LtS().brIf(1);
+        f.get(dst).get(src).i32Load8u().i32Store8();
+        f.get(src).i32(1).i32Add().set(src);
+        f.get(dst).i32(1).i32Add().set(dst);
+        f.get(n).i32(1).i32Sub().set(n);
+        f.br(0);
+      }),
+    );
+  };
+  /** Writes n bytes of the zero point at dst; advances dst. */
+  const fill = () => {
+    f.block(() =>
+      f.loop(() => {
+        f.get(n).i32(16).i32LtS().brIf(1);
+        f.get(dst).get(zpv).v128Store();
+        f.get(dst).i32(16).i32Add().set(dst);
+        f.get(n).i32(16).i32Sub().set(n);
+        f.br(0);
+      }),
+    );
+    f.block(() =>
+      f.loop(() => {
+        f.get(n).i32(1).i32LtS().brIf(1);
+        f.get(dst).get(zp).i32Store8();
+        f.get(dst).i32(1).i32Add().set(dst);
+        f.get(n).i32(1).i32Sub().set(n);
+        f.br(0);
+      }),
+    );
+  };
+  f.get(zp).i8x16Splat().set(zpv);
+  f.get(fw).get(c).i32Mul().set(segment);
+  f.i32(0).set(ox);
+  f.block(() =>
+    f.loop(() => {
+      f.get(ox).get(outW).i32GeS().brIf(1);
+      f.get(ox).get(sw).i32Mul().get(padW).i32Sub().set(ix0);
+      f.get(col).get(ox).get(depth8).i32Mul().i32Add().set(dst);
+      f.i32(0).set(ky);
+      f.block(() =>
+        f.loop(() => {
+          f.get(ky).get(fh).i32GeS().brIf(1);
+          f.get(iy0).get(dh).get(ky).i32Mul().i32Add().set(iy);
+          // (unsigned) iy < inH: the row is inside; the whole tap row is inside too
+          // when dilation is 1 and columns ix0 .. ix0 + fw - 1 are.
+          f.get(iy).get(inH).i32LtU();
+          f.get(dw).i32(1).i32Eq().i32And();
+          f.get(ix0).i32(0).i32GeS().i32And();
+          f.get(ix0).get(fw).i32Add().get(inW).i32LeS().i32And();
+          f.if(
+            () => {
+              f.get(iy)
+                .get(inW)
+                .i32Mul()
+                .get(ix0)
+                .i32Add()
+                .get(c)
+                .i32Mul()
+                .get(inp)
+                .i32Add()
+                .set(src);
+              f.get(segment).set(n);
+              copy();
+            },
+            () => {
+              f.i32(0).set(kx);
+              f.block(() =>
+                f.loop(() => {
+                  f.get(kx).get(fw).i32GeS().brIf(1);
+                  f.get(ix0).get(dw).get(kx).i32Mul().i32Add().set(ix);
+                  f.get(c).set(n);
+                  f.get(iy).get(inH).i32LtU().get(ix).get(inW).i32LtU().i32And();
+                  f.if(
+                    () => {
+                      f.get(iy)
+                        .get(inW)
+                        .i32Mul()
+                        .get(ix)
+                        .i32Add()
+                        .get(c)
+                        .i32Mul()
+                        .get(inp)
+                        .i32Add()
+                        .set(src);
+                      copy();
+                    },
+                    () => fill(),
+                  );
+                  f.get(kx).i32(1).i32Add().set(kx);
+                  f.br(0);
+                }),
+              );
+            },
+          );
+          f.get(ky).i32(1).i32Add().set(ky);
+          f.br(0);
+        }),
+      );
+      f.get(ox).i32(1).i32Add().set(ox);
+      f.br(0);
+    }),
+  );
+  return f;
+}
+
+/**
+ * The stages of an int8 SVDF (int8 state and time weights) after its feature
+ * stage (gemm_int8 wrote the clamped feature activations to `features`), for
+ * one batch: each feature, offset by the state's zero point, goes into the
+ * newest slot of its filter's memory (int8 store, wrapping like the C++);
+ * each filter's memory . its time weights (rows of mem8, zero padded) into
+ * `sums`; `rank` filters per unit added; then bias and requantization per
+ * unit as in the other kernels (packed records), stored as int8.
+ */
+function svdfInt8(): FunctionBuilder {
+  // (features, state, wt, filters, memory, mem8, rank, units, stateZp, sums, params, outOff, min, max, out)
+  const f = new FunctionBuilder('svdf_int8', new Array(15).fill('i32'), []);
+  const [
+    features,
+    state,
+    wt,
+    filters,
+    memory,
+    mem8,
+    rank,
+    units,
+    stateZp,
+    sums,
+    params,
+    outOff,
+    min,
+    max,
+    out,
+  ] = Array.from({ length: 15 }, (_, i) => i);
+  const i = f.local('i32');
+  const k = f.local('i32');
+  const o = f.local('i32');
+  const j = f.local('i32');
+  const row = f.local('i32');
+  const left = f.local('i32');
+  const zpv = f.local('v128');
+  const acc = f.local('v128');
+  const v = f.local('v128');
+  const rl = requantLocals(f);
+  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(112).i32Mul().i32Add();
+  const outAddr = () => f.get(out).get(o).i32Add();
+  initRequant(f, rl, outOff, min, max);
+  f.i32(0).get(stateZp).i32Sub().i16x8Splat().set(zpv);
+  // 1. features into the newest memory slot of each filter
+  f.i32(0).set(i);
+  f.block(() =>
+    f.loop(() => {
+      f.get(i).get(filters).i32GeS().brIf(1);
+      f.get(state).get(i).get(memory).i32Mul().i32Add().get(memory).i32Add().i32(1).i32Sub();
+      f.get(features).get(i).i32Add().i32Load8s().get(stateZp).i32Add().i32Store8();
+      f.get(i).i32(1).i32Add().set(i);
+      f.br(0);
+    }),
+  );
+  // 2. sums[i] = wt[i] . (state[i] - zp)
+  f.i32(0).set(i);
+  f.block(() =>
+    f.loop(() => {
+      f.get(i).get(filters).i32GeS().brIf(1);
+      f.get(state).get(i).get(memory).i32Mul().i32Add().set(row);
+      f.v128Zero().set(acc);
+      f.i32(0).set(k);
+      f.block(() =>
+        f.loop(() => {
+          f.get(k).get(mem8).i32GeS().brIf(1);
+          f.get(acc);
+          f.get(row).get(k).i32Add().i16x8Load8x8s().get(zpv).i16x8Add();
+          f.get(wt).get(i).get(mem8).i32Mul().i32Add().get(k).i32Add().i16x8Load8x8s();
+          f.i32x4DotI16x8s().i32x4Add().set(acc);
+          f.get(k).i32(8).i32Add().set(k);
+          f.br(0);
+        }),
+      );
+      f.get(sums).get(i).i32(2).i32Shl().i32Add();
+      f.get(acc).i32x4ExtractLane(0).get(acc).i32x4ExtractLane(1).i32Add();
+      f.get(acc).i32x4ExtractLane(2).i32Add().get(acc).i32x4ExtractLane(3).i32Add();
+      f.i32Store();
+      f.get(i).i32(1).i32Add().set(i);
+      f.br(0);
+    }),
+  );
+  // 3. rank > 1: sums[u] = sum of its rank filters (in place, u <= u * rank)
+  f.get(rank).i32(1).i32GtS();
+  f.if(() => {
+    f.i32(0).set(o);
+    f.block(() =>
+      f.loop(() => {
+        f.get(o).get(units).i32GeS().brIf(1);
+        f.i32(0).set(left);
+        f.i32(0).set(j);
+        f.block(() =>
+          f.loop(() => {
+            f.get(j).get(rank).i32GeS().brIf(1);
+            f.get(left)
+              .get(sums)
+              .get(o)
+              .get(rank)
+              .i32Mul()
+              .get(j)
+              .i32Add()
+              .i32(2)
+              .i32Shl()
+              .i32Add()
+              .i32Load();
+            f.i32Add().set(left);
+            f.get(j).i32(1).i32Add().set(j);
+            f.br(0);
+          }),
+        );
+        f.get(sums).get(o).i32(2).i32Shl().i32Add().get(left).i32Store();
+        f.get(o).i32(1).i32Add().set(o);
+        f.br(0);
+      }),
+    );
+  });
+  // 4. bias, requantize, store, four units at a time
+  f.i32(0).set(o);
+  f.block(() =>
+    f.loop(() => {
+      f.get(o).get(units).i32GeS().brIf(1);
+      f.get(sums).get(o).i32(2).i32Shl().i32Add().v128Load().set(v);
+      requantize(f, v, record, rl);
+      f.get(units).get(o).i32Sub().set(left);
+      f.get(left).i32(4).i32GeS();
+      f.if(
+        () => store4(f, v, outAddr),
+        () => storeLanes(f, v, outAddr, left),
+      );
+      f.get(o).i32(4).i32Add().set(o);
+      f.br(0);
+    }),
+  );
+  return f;
+}
+
+export interface Int8Kernels {
+  memory: WebAssembly.Memory;
+  gemm: (...args: number[]) => void;
+  dw: (...args: number[]) => void;
+  /** dw for a one-channel input read by every output channel. */
+  dwC1: (...args: number[]) => void;
+  /** The interior of 3x3 depthwise rows (blocked weights). */
+  dw3x3: (...args: number[]) => void;
+  /** The same for a one-channel input read by every output channel. */
+  dw3x3C1: (...args: number[]) => void;
+  /** One output row's receptive fields for gemm. */
+  im2col: (...args: number[]) => void;
+  /** SVDF after its feature stage (int8 state and time weights). */
+  svdf: (...args: number[]) => void;
+}
+
+let cachedModule: WebAssembly.Module | null | undefined;
+
+/** The compiled module, or null when this engine has no WebAssembly SIMD. */
+export function int8KernelModule(): WebAssembly.Module | null {
+  if (cachedModule !== undefined) return cachedModule;
+  try {
+    const bytes = assembleModule([
+      gemmInt8(),
+      dwInt8(false),
+      dwInt8(true),
+      dw3x3Int8(false),
+      dw3x3Int8(true),
+      im2colInt8(),
+      svdfInt8(),
+    ]);
+    cachedModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  } catch {
+    cachedModule = null;
+  }
+  return cachedModule;
+}
+
+export function instantiateInt8Kernels(memory: WebAssembly.Memory): Int8Kernels | null {
+  const module = int8KernelModule();
+  if (!module) return null;
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return {
+    memory,
+    gemm: instance.exports.gemm_int8 as (...args: number[]) => void,
+    dw: instance.exports.dw_int8 as (...args: number[]) => void,
+    dwC1: instance.exports.dw_int8_c1 as (...args: number[]) => void,
+    dw3x3: instance.exports.dw3x3_int8 as (...args: number[]) => void,
+    dw3x3C1: instance.exports.dw3x3_int8_c1 as (...args: number[]) => void,
+    im2col: instance.exports.im2col_int8 as (...args: number[]) => void,
+    svdf: instance.exports.svdf_int8 as (...args: number[]) => void,
+  };
+}
