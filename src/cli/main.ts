@@ -8,6 +8,7 @@ import { parse, UsageError, type Command, type Io } from './args';
 import { convert } from './commands/convert';
 import { deploy } from './commands/deploy';
 import { device } from './commands/device';
+import { exportCmd } from './commands/export';
 import { inspect } from './commands/inspect';
 import { keygen } from './commands/keygen';
 import { bench } from './commands/bench';
@@ -25,6 +26,7 @@ export const COMMANDS: Command[] = [
   distill,
   inspect,
   run,
+  exportCmd,
   deploy,
   device,
   keygen,

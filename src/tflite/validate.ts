@@ -104,7 +104,10 @@ function validateTensor(model: TfliteModel, t: TensorDef, where: string): void {
       );
     }
     if (q.scale.length > 1) {
-      const dim = t.shape[q.quantizedDimension];
+      // TensorFlow's converter has written 1-D biases with the quantized
+      // dimension of their depthwise filter (3): person_detect.tflite does, and
+      // TFLM accepts it, so a 1-D tensor with one scale per element is valid.
+      const dim = t.shape.length === 1 ? t.shape[0] : t.shape[q.quantizedDimension];
       if (dim === undefined || dim !== q.scale.length) {
         throw new TfliteFormatError(
           `${where}: ${q.scale.length} per-channel scales along dimension ${q.quantizedDimension} of shape [${t.shape}]`,
