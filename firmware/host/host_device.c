@@ -158,9 +158,14 @@ int main(int argc, char **argv) {
   const tm_model_ref *m = tm_device_model(a->device);
   if (m) fprintf(stderr, "host-device: serving %s %s (%s)\n", m->name, m->version, m->sha256);
 
-  int ever_connected = 0;
+  /*
+   * One connect (or reconnect) per lost connection: the CONNACK arrives in a
+   * later mosquitto_loop() call, and reconnecting before it would drop the
+   * connection being made (and make the broker publish the Will each time).
+   */
+  int ever_connected = 0, need_connect = 1;
   while (!stop_requested) {
-    if (!a->connected) {
+    if (need_connect) {
       if (set_will(a)) {
         fprintf(stderr, "tinyml-host-device: cannot set the Last Will\n");
         break;
@@ -174,10 +179,12 @@ int main(int argc, char **argv) {
         continue;
       }
       ever_connected = 1;
+      need_connect = 0;
     }
     int rc = mosquitto_loop(a->mosq, 100, 1);
     if (rc != MOSQ_ERR_SUCCESS && !stop_requested) {
       a->connected = 0;
+      need_connect = 1;
       sleep_ms(cfg.reconnect_ms);
     }
   }
