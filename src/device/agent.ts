@@ -168,10 +168,20 @@ export class DeviceAgent {
       online: false,
       ts: Date.now(),
     };
-    await publish(client, this.topics.status(this.id), JSON.stringify(offline), {
+    // Bounded: with the broker gone the publish would wait for a reconnect
+    // forever; the Last Will then says offline for us.
+    const said = publish(client, this.topics.status(this.id), JSON.stringify(offline), {
       retain: true,
-    }).catch(() => undefined);
-    await endClient(client);
+    }).then(
+      () => true,
+      () => false,
+    );
+    const ok = await Promise.race([
+      said,
+      new Promise<boolean>((r) => setTimeout(() => r(false), 2000)),
+    ]);
+    if (ok) await endClient(client);
+    else await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
   }
 
   /** Dies like a power cut: the socket closes, the broker publishes the Will. */

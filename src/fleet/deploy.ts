@@ -48,7 +48,7 @@ export interface DeployOptions {
   rtoMs?: number;
   /** A device that answers nothing for this long is given up. Default 30 s. */
   stallMs?: number;
-  /** How long to wait for retained statuses of a group. Default 1500 ms. */
+  /** How long at most to wait for retained statuses of a group or all. Default 3000 ms. */
   discoverMs?: number;
   /** Upper bound of chunk data bytes; the devices' packet limits may lower it. */
   maxChunk?: number;
@@ -154,7 +154,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
         });
     });
   } else {
-    await registry.settle(250, opts.discoverMs ?? 1500);
+    await registry.settle(500, opts.discoverMs ?? 3000);
     statuses = 'group' in t ? registry.group(t.group) : registry.list();
     if (statuses.length === 0) {
       throw new FleetError(`no device of ${describeTarget(t)} has announced itself on the broker`);

@@ -151,12 +151,14 @@ export function forEachBroker(title: string, body: (broker: () => TestBroker) =>
       before(async () => {
         broker = await b.start();
       });
-      after(async () => {
-        await broker?.stop();
-      });
       body(() => {
         if (!broker) throw new Error(`${b.name} did not start`);
         return broker;
+      });
+      // Registered after the body's hooks, so it runs after them (mocha runs
+      // `after` hooks in order): devices and clients go first.
+      after(async () => {
+        await broker?.stop();
       });
     });
   }

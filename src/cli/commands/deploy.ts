@@ -42,7 +42,7 @@ export const deploy: Command = {
     'tinyml deploy M.tflite --broker URL (--device ID[,ID...] | --group G | --all)\n' +
     '    [--key KEY.pem] [--waves 0.1,1] [--max-failures 0.25] [--timeout SECONDS]\n' +
     '    [--name N] [--version V] [--prefix tinyml/] [--window N]\n' +
-    '    [--username U] [--password P] [--ca CA.pem] [--cert CERT.pem --cert-key KEY.pem] [--insecure]\n' +
+    '    [--username U] [--password P (or TINYML_MQTT_PASSWORD)] [--ca CA.pem] [--cert CERT.pem --cert-key KEY.pem] [--insecure]\n' +
     '  --key signs the manifest (Ed25519, from tinyml keygen); --waves is a staged rollout that stops\n' +
     '  when more than --max-failures of a wave fails. Exit 0 when every target is active, 1 otherwise.',
   options: {
@@ -103,7 +103,7 @@ export const deploy: Command = {
     const client = await connectBroker(broker, {
       ...tls,
       username: str(args, 'username'),
-      password: str(args, 'password'),
+      password: str(args, 'password') ?? process.env.TINYML_MQTT_PASSWORD,
     });
     try {
       const result = await deployModel({

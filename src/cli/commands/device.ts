@@ -25,7 +25,7 @@ export const device: Command = {
   usage:
     'tinyml device --broker URL --id ID [--profile rpi|esp32] [--group G] [--prefix tinyml/]\n' +
     '    [--data DIR] [--pubkey KEY.pub|HEX] [--stdin] [--input-cmd CMD --interval SECONDS]\n' +
-    '    [--username U] [--password P] [--ca CA.pem] [--cert CERT.pem --cert-key KEY.pem] [--insecure]\n' +
+    '    [--username U] [--password P (or TINYML_MQTT_PASSWORD)] [--ca CA.pem] [--cert CERT.pem --cert-key KEY.pem] [--insecure]\n' +
     '  --data keeps the model slots on disk (rpi default: ~/.tinyml/devices/ID; esp32: in memory);\n' +
     '  --pubkey accepts only manifests signed with the matching key; --stdin reads one JSON input\n' +
     '  array per line, --input-cmd runs a command every --interval seconds (default 5) for one.',
@@ -72,7 +72,7 @@ export const device: Command = {
       group,
       prefix: str(args, 'prefix'),
       username: str(args, 'username'),
-      password: str(args, 'password'),
+      password: str(args, 'password') ?? process.env.TINYML_MQTT_PASSWORD,
       mqtt: tlsFromFiles({
         ca: str(args, 'ca'),
         cert: str(args, 'cert'),
@@ -94,6 +94,8 @@ export const device: Command = {
       process.once('SIGTERM', stop);
     });
     for (const s of sources) s.stop();
+    // A piped stdin keeps the process alive after the agent stopped.
+    if (args.values.stdin) process.stdin.destroy();
     await agent.stop();
     return 0;
   },
