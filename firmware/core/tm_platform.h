@@ -32,6 +32,12 @@ typedef struct tm_platform {
    * the ESP32's SHA accelerator over the memory-mapped partition.
    */
   int (*slot_sha256)(void *ctx, int slot, uint32_t size, uint8_t digest[32]);
+  /*
+   * Optional: the slot's first `size` bytes in memory, for a runtime that reads
+   * the model in place (ESP-IDF's esp_partition_mmap maps flash into the data
+   * address space, so a model needs no RAM copy). NULL: the runtime reads it.
+   */
+  int (*slot_map)(void *ctx, int slot, uint32_t size, const uint8_t **data);
 
   /*
    * Records that survive a restart, each replaced atomically (a crash leaves

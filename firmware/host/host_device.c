@@ -121,9 +121,17 @@ int main(int argc, char **argv) {
   pf.publish = mqtt_publish;
   pf.subscribe = mqtt_subscribe;
   pf.unsubscribe = mqtt_unsubscribe;
-  host_runtime runtime_state;
+  static host_runtime runtime_state;
   tm_runtime rt;
-  host_runtime_init(&rt, &runtime_state, &pf);
+  if (host_runtime_init(&rt, &runtime_state, &pf, cfg.device.arena_bytes)) {
+    fprintf(stderr, "tinyml-host-device: cannot set up the model runtime\n");
+    return 1;
+  }
+#ifdef TM_HOST_TFLM
+  /* Announce what the op resolver really registers, not what --ops says. */
+  cfg.device.n_ops = host_runtime_ops(cfg.ops, TM_MAX_OPS);
+  cfg.device.ops = cfg.ops;
+#endif
 
   if (tm_device_init(a->device, &cfg.device, &pf, &rt, err, sizeof err)) {
     fprintf(stderr, "tinyml-host-device: %s\n", err);
@@ -199,6 +207,7 @@ int main(int argc, char **argv) {
   mosquitto_destroy(a->mosq);
   mosquitto_lib_cleanup();
   rt.unload(rt.ctx);
+  host_runtime_free(&runtime_state);
   fprintf(stderr, "host-device: stopped\n");
   return 0;
 }
