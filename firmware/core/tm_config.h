@@ -69,6 +69,16 @@
 #define TM_MAX_TENSORS 8
 #endif
 
+/*
+ * An unfinished transfer's state is saved every this many progress reports
+ * (and whenever manifest bytes arrived). 1 resumes exactly; a larger value
+ * spares flash wear (NVS rewrites its pages) at the cost of re-receiving up
+ * to N x ackEvery chunks after a power cut.
+ */
+#ifndef TM_SAVE_EVERY_REPORTS
+#define TM_SAVE_EVERY_REPORTS 1
+#endif
+
 /* Bytes read from flash at a time while hashing a slot. */
 #ifndef TM_READ_BLOCK
 #define TM_READ_BLOCK 512

@@ -198,7 +198,8 @@ static void report(tm_device *d, const char *code, const char *error, const char
   }
   if (is_final(t->state)) {
     remember(d, t, code, error, sha256);
-  } else if (t->live) {
+  } else if (t->live && (t->section_dirty || ++t->unsaved_reports >= TM_SAVE_EVERY_REPORTS)) {
+    t->unsaved_reports = 0;
     save_transfer(d);
   }
   tm_progress p = {t->offer.deploy_hex, tm_state_name(t->state), t->next, t->have, t->high,
@@ -535,6 +536,38 @@ void tm_device_boot(tm_device *d) {
     }
   }
   restore_transfer(d);
+}
+
+int tm_device_install(tm_device *d, const uint8_t *model, size_t len, const char *name,
+                      const char *version) {
+  if (d->table.present[0] || d->table.present[1] || d->xfer.live) return 1;
+  if (len == 0 || len > d->cfg.flash_bytes) {
+    logf_(d, "built-in model of %lu bytes does not fit the %lu-byte slot", (unsigned long)len,
+          (unsigned long)d->cfg.flash_bytes);
+    return -1;
+  }
+  uint8_t digest[32];
+  tm_model_ref *ref = &d->table.slots[0];
+  memset(ref, 0, sizeof *ref);
+  snprintf(ref->name, sizeof ref->name, "%s", name);
+  snprintf(ref->version, sizeof ref->version, "%s", version);
+  tm_sha256(model, len, digest);
+  hex_of(digest, ref->sha256);
+  ref->size = (uint32_t)len;
+  if (d->pf->slot_erase(d->pf->ctx, 0, (uint32_t)len) ||
+      d->pf->slot_write(d->pf->ctx, 0, 0, model, len)) {
+    logf_(d, "cannot write the built-in model to slot a");
+    return -1;
+  }
+  d->pf->kv_write(d->pf->ctx, labels_key(0), NULL, 0);
+  d->table.present[0] = true;
+  d->table.active = 0;
+  write_table(d);
+  tm_device_boot(d); /* verifies and self-tests it like any model */
+  if (d->serving != 0) return -1;
+  logf_(d, "installed the built-in model %s %s (%lu bytes) in slot a", name, version,
+        (unsigned long)len);
+  return 0;
 }
 
 int tm_device_will(tm_device *d, char *t, size_t tcap, char *payload, size_t pcap) {
@@ -916,7 +949,8 @@ static bool top_label(tm_device *d, const tm_tensor_view *out, char *label, size
 }
 
 static int run_inference(tm_device *d, const float *values, const size_t *counts, size_t entries,
-                         const char *source, const char *request_id, const char *input_error) {
+                         int real, const char *source, const char *request_id,
+                         const char *input_error) {
   tm_tensor_view outs[TM_MAX_TENSORS];
   size_t n_outs = 0;
   char err[TM_ERROR_MAX];
@@ -931,8 +965,8 @@ static int run_inference(tm_device *d, const float *values, const size_t *counts
   } else {
     uint64_t t0 = d->pf->micros(d->pf->ctx);
     err[0] = '\0';
-    if (d->rt->infer(d->rt->ctx, values, counts, entries, outs, TM_MAX_TENSORS, &n_outs, err,
-                     sizeof err)) {
+    if (d->rt->infer(d->rt->ctx, values, counts, entries, real, outs, TM_MAX_TENSORS, &n_outs,
+                     err, sizeof err)) {
       r.error = err;
     } else {
       r.latency_ms = (double)(d->pf->micros(d->pf->ctx) - t0) / 1000.0;
@@ -970,12 +1004,12 @@ static void on_infer(tm_device *d, const uint8_t *payload, size_t len) {
     logf_(d, "ignored invalid infer request: %s", err);
     return;
   }
-  run_inference(d, d->req.values, d->req.counts, d->req.entries, "mqtt",
+  run_inference(d, d->req.values, d->req.counts, d->req.entries, 0, "mqtt",
                 d->req.has_request_id ? d->req.request_id : NULL, rc == -2 ? err : NULL);
 }
 
 int tm_device_infer(tm_device *d, const float *values, const size_t *counts, size_t entries) {
-  return run_inference(d, values, counts, entries, NULL, NULL, NULL);
+  return run_inference(d, values, counts, entries, 1, NULL, NULL, NULL);
 }
 
 /* ---- dispatch (agent.ts receive, handle) ------------------------------------------------------------- */

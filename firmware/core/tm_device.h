@@ -86,7 +86,8 @@ typedef struct {
   int slot;
   uint32_t total;
   uint32_t have, next, high;
-  uint32_t counter; /* chunk messages since the last report */
+  uint32_t counter;         /* chunk messages since the last report */
+  uint32_t unsaved_reports; /* reports since the state was last saved */
   tm_state state;
   bool has_manifest;
   bool section_dirty;
@@ -123,6 +124,16 @@ int tm_device_init(tm_device *d, const tm_device_config *cfg, const tm_platform 
 /* Loads the serving model (falling back to the other slot) and restores an unfinished transfer. */
 void tm_device_boot(tm_device *d);
 
+/*
+ * First boot of a device whose slots are empty: writes a built-in model (e.g.
+ * the array `tinyml export` generated) to slot a, records it in the slot
+ * table and boots it as if it had been deployed. Does nothing (returns 1)
+ * when any slot already holds a model; 0 when installed; -1 with the reason in
+ * the log when the model cannot be written or does not load.
+ */
+int tm_device_install(tm_device *d, const uint8_t *model, size_t len, const char *name,
+                      const char *version);
+
 /* The Last Will to register before connecting: retained, QoS 1, on the status topic. */
 int tm_device_will(tm_device *d, char *topic, size_t topic_cap, char *payload, size_t payload_cap);
 
@@ -139,6 +150,8 @@ void tm_device_going_offline(tm_device *d);
  * Runs the serving model on input read by the device itself (a sensor) and
  * publishes the result on {p}devices/{id}/results. counts[i] values belong to
  * entry i (one entry per model input; one entry for a single-input model).
+ * The values are real-world readings: the runtime quantizes them for an
+ * integer input tensor.
  */
 int tm_device_infer(tm_device *d, const float *values, const size_t *counts, size_t entries);
 

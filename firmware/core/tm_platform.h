@@ -93,12 +93,16 @@ typedef struct tm_runtime {
   /* One inference on all-zero inputs whose outputs must all be finite. */
   int (*self_test)(void *ctx, char *err, size_t errcap);
   /*
-   * Runs the loaded model. `values` holds every input's values in order
-   * (written as the tensor's type: an int8 input takes integers in
-   * [-128, 127]); counts[i] is how many belong to entry i of the request.
-   * Fills up to `max_outputs` views and sets *outputs.
+   * Runs the loaded model. `values` holds every input's values in order;
+   * counts[i] is how many belong to entry i of the request. With real == 0
+   * they are the tensor's own values (an int8 input takes integers in
+   * [-128, 127], as `tinyml run` and the Node.js agent take them); with
+   * real == 1 they are real-world readings (a sensor), which the runtime
+   * quantizes with the input tensor's scale and zero point (TFLite's
+   * q = round(x / scale) + zero_point, clamped). Fills up to `max_outputs`
+   * views and sets *outputs.
    */
-  int (*infer)(void *ctx, const float *values, const size_t *counts, size_t entries,
+  int (*infer)(void *ctx, const float *values, const size_t *counts, size_t entries, int real,
                tm_tensor_view *outs, size_t max_outputs, size_t *outputs, char *err,
                size_t errcap);
   void (*unload)(void *ctx);

@@ -39,10 +39,10 @@ static int self_test(void *ctx, char *err, size_t errcap) {
   return 0; /* nothing to run: this build has no interpreter (caps.inference "none") */
 }
 
-static int infer(void *ctx, const float *values, const size_t *counts, size_t entries,
+static int infer(void *ctx, const float *values, const size_t *counts, size_t entries, int real,
                  tm_tensor_view *outs, size_t max_outputs, size_t *outputs, char *err,
                  size_t errcap) {
-  (void)ctx, (void)values, (void)counts, (void)entries, (void)outs, (void)max_outputs;
+  (void)ctx, (void)values, (void)counts, (void)entries, (void)real, (void)outs, (void)max_outputs;
   *outputs = 0;
   snprintf(err, errcap, "this build runs no inference (caps.inference is \"none\")");
   return -1;

@@ -10,6 +10,7 @@
  *   will               print the Last Will
  *   stats              print the counters as JSON
  *   model              print the serving model as JSON (or null)
+ *   install FILE NAME VERSION   the built-in model of a first boot (tm_device_install)
  *   quit
  *
  * Output on stdout, one line each: "pub TOPIC RETAIN PAYLOAD", "sub TOPIC QOS",
@@ -125,6 +126,18 @@ int main(int argc, char **argv) {
       tm_jsonw_init(&w, out, sizeof out);
       tm_write_ref(&w, m);
       printf("model %s\n", tm_jsonw_finish(&w) < 0 ? "?" : out);
+    } else if (!strcmp(cmd, "install")) {
+      char *file = strtok(NULL, " ");
+      char *name = strtok(NULL, " ");
+      char *version = strtok(NULL, " ");
+      FILE *f = file && name && version ? fopen(file, "rb") : NULL;
+      if (!f) {
+        fprintf(stderr, "tinyml-host-sim: install FILE NAME VERSION\n");
+        return 2;
+      }
+      size_t n = fread(payload, 1, sizeof payload, f);
+      fclose(f);
+      printf("installed %d\n", tm_device_install(&device, payload, n, name, version));
     } else if (!strcmp(cmd, "quit")) {
       break;
     } else {

@@ -153,8 +153,11 @@ int self_test(void *ctx, char *err, size_t errcap) {
   return 0;
 }
 
-// Writes `n` values into an input tensor as its type; integer types take integers in range.
-int write_input(TfLiteTensor *t, size_t index, const float *v, size_t n, char *err, size_t errcap) {
+// Writes `n` values into an input tensor as its type; integer types take integers in range,
+// or real values that are quantized with the tensor's scale and zero point (TFLite's
+// quantization spec: real = scale * (q - zero_point)).
+int write_input(TfLiteTensor *t, size_t index, const float *v, size_t n, int real, char *err,
+                size_t errcap) {
   double lo = 0, hi = 0;
   switch (t->type) {
     case kTfLiteFloat32:
@@ -174,6 +177,10 @@ int write_input(TfLiteTensor *t, size_t index, const float *v, size_t n, char *e
   }
   for (size_t k = 0; k < n; k++) {
     double x = v[k];
+    if (real && t->params.scale > 0) {
+      x = round(x / t->params.scale) + t->params.zero_point;
+      x = x < lo ? lo : x > hi ? hi : x;
+    }
     if (x != floor(x) || x < lo || x > hi) {
       snprintf(err, errcap, "input %lu[%lu] = %g: the %s input takes integers in [%.0f, %.0f]",
                static_cast<unsigned long>(index), static_cast<unsigned long>(k), x,
@@ -197,7 +204,7 @@ int write_input(TfLiteTensor *t, size_t index, const float *v, size_t n, char *e
   return 0;
 }
 
-int infer(void *ctx, const float *values, const size_t *counts, size_t entries,
+int infer(void *ctx, const float *values, const size_t *counts, size_t entries, int real,
           tm_tensor_view *outs, size_t max_outputs, size_t *outputs, char *err, size_t errcap) {
   tm_tflm_runtime *s = static_cast<tm_tflm_runtime *>(ctx);
   *outputs = 0;
@@ -225,7 +232,7 @@ int infer(void *ctx, const float *values, const size_t *counts, size_t entries,
                static_cast<unsigned long>(want), static_cast<unsigned long>(got));
       return -1;
     }
-    if (write_input(t, i, values + at, want, err, errcap)) return -1;
+    if (write_input(t, i, values + at, want, real, err, errcap)) return -1;
     at += want;
   }
   if (m->Invoke() != kTfLiteOk) {

@@ -360,6 +360,21 @@ describe('firmware device core (C state machine, host sim under ASan/UBSan)', fu
     assert.deepEqual(out.unsubscribed, [topics.fanout('00002001')]);
   });
 
+  it('installs a built-in model on a first boot only, verified like a deployed one', async () => {
+    const s = await start();
+    const file = join(dir, 'builtin.tflite');
+    writeFileSync(file, v1);
+    assert.equal((await s.send(`install ${file} sine 1`)).other[0], 'installed 0');
+    assert.equal(JSON.parse((await s.send('model')).other[0].slice(6)).sha256, sha(v1));
+    // Slots are no longer empty: a second install (the next boot) changes nothing.
+    await deliver(s, bundle(v2, '00004001'));
+    await s.send('reboot');
+    assert.equal((await s.send(`install ${file} sine 1`)).other[0], 'installed 1');
+    const status = seen(await s.send('connect')).status[0];
+    assert.equal(status.model?.sha256, sha(v2));
+    assert.equal(status.previous?.sha256, sha(v1));
+  });
+
   it('drops packets above its limit and answers inference requests with an honest error', async () => {
     const s = await start();
     await deliver(s, bundle(v1, '00003001'));
