@@ -18,7 +18,8 @@ const char HOST_CONFIG_USAGE[] =
     "  --window N             chunks in flight accepted, 1..64 (default 8)\n"
     "  --ops A,B,...          builtin ops the firmware registers (announced in caps.ops)\n"
     "  --public-key HEX       Ed25519 public key, 64 hex digits: accept only signed manifests\n"
-    "  --reconnect-ms MS      pause before reconnecting (default 500)\n";
+    "  --reconnect-ms MS      pause before reconnecting (default 500)\n"
+    "  --stdin-sensor 1       a sensor on stdin: each line a JSON array of real values, one inference\n";
 
 static int number(const char *name, const char *text, uint64_t max, uint32_t *out, char *err,
                   size_t errcap) {
@@ -144,6 +145,8 @@ int host_config_parse(host_config *c, int argc, char **argv, char *err, size_t e
       rc = parse_ops(c, value, err, errcap);
     } else if (!strcmp(name, "--public-key")) {
       rc = parse_key(c, value, err, errcap);
+    } else if (!strcmp(name, "--stdin-sensor")) {
+      c->stdin_sensor = !strcmp(value, "1");
     } else if (!strcmp(name, "--reconnect-ms")) {
       rc = number(name, value, 60000, &c->reconnect_ms, err, errcap);
     } else {

@@ -16,6 +16,8 @@ typedef struct {
   int broker_port;
   const char *data_dir;
   uint32_t reconnect_ms;
+  /* Read sensor windows from stdin: one JSON array of real values per line. */
+  int stdin_sensor;
   char ops_text[4096];
   const char *ops[TM_MAX_OPS];
   uint8_t public_key[32];

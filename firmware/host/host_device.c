@@ -11,6 +11,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <mosquitto.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,29 @@ static void on_publish(struct mosquitto *mosq, void *ctx, int mid) {
   (void)mosq, (void)mid;
   app *a = (app *)ctx;
   if (a->pending_acks > 0) a->pending_acks--;
+}
+
+/*
+ * The host's stand-in for the firmware's sensor: a line of real values on
+ * stdin is one window, run through tm_device_infer as a sensor reading is
+ * (quantized by the runtime for an integer input).
+ */
+static void read_sensor_line(app *a) {
+  static char line[16384];
+  static char json[16400];
+  static tm_infer_request req;
+  struct pollfd p = {0, POLLIN, 0};
+  if (poll(&p, 1, 0) <= 0 || !fgets(line, sizeof line, stdin)) return;
+  line[strcspn(line, "\n")] = '\0';
+  char err[160];
+  int n = snprintf(json, sizeof json, "{\"v\":1,\"input\":%s}", line);
+  if (n < 0 || (size_t)n >= sizeof json ||
+      tm_parse_infer(json, (size_t)n, &req, err, sizeof err) != 0) {
+    fprintf(stderr, "host-device: sensor line skipped: not a JSON array of numbers\n");
+    return;
+  }
+  size_t counts[1] = {req.count};
+  tm_device_infer(a->device, req.values, counts, 1);
 }
 
 static void sleep_ms(uint32_t ms) {
@@ -190,6 +214,7 @@ int main(int argc, char **argv) {
       need_connect = 0;
     }
     int rc = mosquitto_loop(a->mosq, 100, 1);
+    if (cfg.stdin_sensor && a->connected) read_sensor_line(a);
     if (rc != MOSQ_ERR_SUCCESS && !stop_requested) {
       a->connected = 0;
       need_connect = 1;

@@ -10,11 +10,14 @@
  *   tm-tool chunk FILE               "ok DEPLOYID INDEX LEN" or "invalid: why"
  *   tm-tool parse KIND               KIND: offer|manifest|command|infer; one JSON
  *                                    text per stdin line, one verdict per line
+ *   tm-tool bench-sha256 FILE REPS   seconds to hash FILE REPS times
+ *   tm-tool bench-verify PUBHEX SIGHEX FILE REPS   seconds for REPS verifications
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tm_chunk.h"
 #include "tm_crc32.h"
@@ -138,6 +141,28 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (!strcmp(cmd, "parse") && argc >= 3) return parse_lines(argv[2]);
+  if ((!strcmp(cmd, "bench-sha256") && argc >= 4) || (!strcmp(cmd, "bench-verify") && argc >= 6)) {
+    int verify = cmd[6] == 'v';
+    uint8_t *data = read_file(argv[verify ? 4 : 2], &len);
+    long reps = strtol(argv[verify ? 5 : 3], NULL, 10);
+    uint8_t pub[32], sig[64], d[32];
+    int ok = 1;
+    if (verify && (unhex(argv[2], pub, 32) || unhex(argv[3], sig, 64))) return 2;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (long r = 0; r < reps; r++) {
+      if (verify) {
+        ok &= tm_ed25519_verify(sig, data, len, pub);
+      } else {
+        tm_sha256(data, len, d);
+      }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    free(data);
+    if (!ok) return 1;
+    printf("%.9f\n", (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+    return 0;
+  }
   fprintf(stderr, "tm-tool: unknown or incomplete command %s\n", cmd);
   return 2;
 }

@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { parseMessage, type InferResult } from '../../src/fleet/messages';
 import { connectBroker, endClient, subscribe, type MqttClient } from '../../src/fleet/mqtt';
 import { Topics } from '../../src/fleet/topics';
+import { readModel } from '../../src/tflite/reader';
 import { ROOT, sharedModel } from '../helpers/paths';
 import { startMosquitto, type TestBroker } from '../fleet/brokers';
 import { nanModel } from '../fleet/models';
@@ -51,6 +52,7 @@ describe('firmware TFLite Micro runtime in the host device (needs a host TFLM bu
   let log = '';
   let client: MqttClient;
   const results = new Map<string, InferResult>();
+  const sensorResults: InferResult[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'tinyml-fw-tflm-'));
 
   before(async function () {
@@ -75,7 +77,8 @@ describe('firmware TFLite Micro runtime in the host device (needs a host TFLM bu
     broker = await startMosquitto();
     device = spawn(
       join(out, 'tinyml-host-device'),
-      ['--broker', broker.url, '--id', ID, '--data', join(dir, 'data'), '--max-packet', '1024'],
+      ['--broker', broker.url, '--id', ID, '--data', join(dir, 'data'), '--max-packet', '1024',
+        '--stdin-sensor', '1'],
       { env: sanitizerEnv },
     );
     device.stderr!.on('data', (d) => (log += d));
@@ -83,7 +86,8 @@ describe('firmware TFLite Micro runtime in the host device (needs a host TFLM bu
     client.on('message', (topic, payload) => {
       if (topic !== topics.results(ID)) return;
       const r = parseMessage('inferResult', payload);
-      results.set(r.requestId!, r);
+      if (r.requestId === undefined) sensorResults.push(r);
+      else results.set(r.requestId, r);
     });
     await subscribe(client, topics.results(ID));
   });
@@ -126,14 +130,42 @@ describe('firmware TFLite Micro runtime in the host device (needs a host TFLM bu
     });
   }
 
+  it('sensor readings are quantized with the input scale and zero point (TFLite spec)', async () => {
+    const bytes = readFileSync(sharedModel('hello_world_int8.tflite'));
+    const d = deploy(broker, sharedModel('hello_world_int8.tflite'));
+    assert.equal(d.status, 0, `${d.stdout}${d.stderr}\n${log}`);
+    const sg = readModel(new Uint8Array(bytes)).subgraphs[0];
+    const qin = sg.tensors[sg.inputs[0]].quantization!;
+    const qout = sg.tensors[sg.outputs[0]].quantization!;
+    // TFLM's hello_world_test: for x near 0.77, 1.57, 2.3, 3.14 the dequantized output is within
+    // 0.05 of sin(x). The reading x must run as q = round(x / scale) + zero_point would.
+    for (const x of [0.77, 1.57, 2.3, 3.14]) {
+      sensorResults.length = 0;
+      device.stdin!.write(`[${x}]\n`);
+      const end = Date.now() + 10000;
+      while (sensorResults.length === 0) {
+        if (Date.now() > end) throw new Error(`no sensor result for ${x}:\n${log}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const sensed = sensorResults[0];
+      assert.equal(sensed.source, undefined);
+      const q = Math.max(-128, Math.min(127, Math.round(x / qin.scale[0]) + qin.zeroPoint[0]));
+      const raw = await infer(`raw-${q}`, [q]);
+      assert.deepEqual(sensed.outputs![0].data, raw.outputs![0].data, `x=${x} (q=${q})`);
+      const y = qout.scale[0] * (sensed.outputs![0].data[0] - qout.zeroPoint[0]);
+      assert.ok(Math.abs(y - Math.sin(x)) <= 0.05, `x=${x}: ${y} vs sin ${Math.sin(x)}`);
+    }
+  });
+
   it('a model whose self-test gives NaN fails (E_SELFTEST) and the previous one serves on', async () => {
     const path = join(dir, 'nan.tflite');
     writeFileSync(path, nanModel('9'));
     const d = deploy(broker, path);
     assert.notEqual(d.status, 0);
     assert.match(d.stdout, /failed E_SELFTEST: self-test inference gave nan/);
-    const again = await infer('after-nan', [0.5]);
+    // 0 is a valid input of the int8 and the float model alike.
+    const again = await infer('after-nan', [0]);
     assert.equal(again.error, undefined);
-    assert.equal(again.outputs![0].dtype, 'float32');
+    assert.equal(again.outputs![0].dtype, 'int8'); // hello_world_int8, deployed last
   });
 });
