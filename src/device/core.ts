@@ -111,6 +111,7 @@ export class DeviceCore {
     early: 0,
     offers: 0,
   };
+  private flashFreeAt = 0;
   /** Why the device fell back to the other slot at boot, if it did. */
   bootRollback: string | undefined;
 
@@ -373,7 +374,12 @@ export class DeviceCore {
         return this.maybeReport(t);
       }
       if (this.o.profile.writeBps && this.o.sleep) {
-        await this.o.sleep((data.length / this.o.profile.writeBps) * 1000);
+        // A virtual flash clock: each write ends writeMs after the previous
+        // one, so timer granularity does not slow the simulated flash down.
+        const now = Date.now();
+        this.flashFreeAt =
+          Math.max(now, this.flashFreeAt) + (data.length / this.o.profile.writeBps) * 1000;
+        if (this.flashFreeAt - now >= 1) await this.o.sleep(this.flashFreeAt - now);
       }
       try {
         await this.o.store.write(t.slot, t.layout.sectionOffset(index), data);

@@ -14,7 +14,11 @@ export interface EmbeddedBroker {
 
 export function startBroker(port = 1883, host = '127.0.0.1'): Promise<EmbeddedBroker> {
   const aedes = createBroker();
-  const server: Server = createServer(aedes.handle);
+  // No Nagle on the broker's side either (see connectBroker in mqtt.ts).
+  const server: Server = createServer((socket) => {
+    socket.setNoDelay(true);
+    aedes.handle(socket);
+  });
   return new Promise((resolve, reject) => {
     server.once('error', (err) => {
       aedes.close();

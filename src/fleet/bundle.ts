@@ -11,6 +11,16 @@ import type { ModelInfo } from './model-info';
 import { signBytes } from './signing';
 import { FleetError } from '../errors';
 
+/**
+ * Half a window, so the device reports while the sender still has chunks in
+ * flight and the pipe never drains waiting for an acknowledgement; and at
+ * least four reports per transfer, so a short one is not confirmed only at
+ * its end.
+ */
+export function ackEveryFor(window: number, total: number): number {
+  return Math.max(1, Math.min(Math.floor(window / 2), Math.ceil(total / 4)));
+}
+
 export interface BundleOptions {
   deployId: string;
   model: Uint8Array;
@@ -80,9 +90,7 @@ export class Bundle {
       mChunks,
       signed: signature.length > 0,
       window: opts.window,
-      // Half a window: the device reports while the sender still has chunks
-      // in flight, so the pipe never drains waiting for an acknowledgement.
-      ackEvery: Math.max(1, Math.floor(opts.window / 2)),
+      ackEvery: ackEveryFor(opts.window, mChunks + manifest.chunks),
       fanout: opts.fanout,
     };
     this.layout = new TransferLayout(this.offer);

@@ -97,6 +97,9 @@ interface Target {
   outcome?: DeviceOutcome;
 }
 
+/** How long the first broadcast waits for every online device to answer its offer. */
+const GATHER_MS = 3000;
+
 /** Publishes the broker has not acknowledged yet, at most (MQTT.js queues the rest in memory). */
 const MAX_PENDING = 128;
 
@@ -118,7 +121,7 @@ export class Delivery {
       this.targets.set(id, {
         id,
         offer,
-        link: new Link(c.bundle.total, offer.window, now),
+        link: new Link(c.bundle.total, offer.window, now, c.rtoMs, offer.ackEvery),
         phase: 'offering',
         started: now,
         lastOffer: 0,
@@ -194,8 +197,10 @@ export class Delivery {
         continue;
       }
       // Offer again while unanswered; poll when reports stopped coming.
-      if (now - t.lastOffer > c.rtoMs && now - t.lastHeard > c.rtoMs) this.sendOffer(t);
-      else if (t.phase === 'offering' && now - t.lastOffer > c.rtoMs) this.sendOffer(t);
+      const rto = t.link.rto;
+      if (now - t.lastOffer > rto && (t.phase === 'offering' || now - t.lastHeard > rto)) {
+        this.sendOffer(t);
+      }
     }
     this.pump();
   }
@@ -300,7 +305,7 @@ export class Delivery {
     const receiving: Target[] = [];
     for (const t of this.targets.values()) {
       if (t.phase !== 'receiving' || !this.online(t)) continue;
-      t.link.expire(now, c.rtoMs);
+      t.link.expire(now);
       receiving.push(t);
     }
     // Repairs first, each on the device's own topic.
@@ -315,9 +320,11 @@ export class Delivery {
     const gathering = [...this.targets.values()].some(
       (t) => t.phase === 'offering' && this.online(t),
     );
-    if (gathering && now - this.offeredAt < c.rtoMs) return; // let every device accept first
+    // Let every device accept (and subscribe to the fan-out topic) first: one
+    // that joins late gets everything already broadcast as repairs.
+    if (gathering && now - this.offeredAt < GATHER_MS) return;
     const pacing = receiving.filter(
-      (t) => t.link.inflight.size === 0 || now - t.link.lastAdvance < 2 * c.rtoMs,
+      (t) => t.link.inflight.size === 0 || now - t.link.lastAdvance < 2 * t.link.rto,
     );
     if (pacing.length === 0) return;
     const topic = c.bundle.offer.fanout

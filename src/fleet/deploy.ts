@@ -15,7 +15,7 @@
  */
 import { randomBytes, type KeyObject } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
-import { Bundle } from './bundle';
+import { ackEveryFor, Bundle } from './bundle';
 import { checkCompatibility } from './compat';
 import { Delivery, type DeployEvent, type DeviceOutcome, type Tamper } from './delivery';
 import { chunkSizeFor, DEFAULT_MAX_CHUNK, publishPacketBytes } from './geometry';
@@ -217,7 +217,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     const offer: Offer = {
       ...bundle.offer,
       window,
-      ackEvery: Math.max(1, Math.floor(window / 2)),
+      ackEvery: ackEveryFor(window, bundle.total),
     };
     const bytes = publishPacketBytes(topics.offer(s.id), Buffer.byteLength(JSON.stringify(offer)));
     if (bytes > s.caps!.maxPacket) {

@@ -21,6 +21,13 @@ export function connectBroker(
       reject(new FleetError(`cannot connect to broker ${url}: ${(err as Error).message}`));
       return;
     }
+    // Disable Nagle's algorithm on every (re)connection: the protocol is
+    // request/response in small packets (chunk, acknowledgement), and Nagle
+    // plus delayed ACKs (RFC 1122 §4.2.3.2, up to 500 ms; ~40 ms on Linux)
+    // would stall each round trip.
+    client.on('connect', () => {
+      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+    });
     const timer = setTimeout(() => {
       cleanup();
       client.end(true);

@@ -84,6 +84,8 @@ export async function startMosquitto(): Promise<TestBroker> {
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
       'persistence false',
+      // As in docs/fleet.md: small request/response packets must not wait for Nagle.
+      'set_tcp_nodelay true',
       // Large enough for the test's publish bursts (default 1000 queued per client).
       'max_queued_messages 10000',
       'log_dest stderr',

@@ -279,14 +279,15 @@ forEachBroker('fleet faults', (broker) => {
       client: fleet.client,
       registry: fleet.registry,
       model: big,
-      target: { group: 'g' },
+      target: { devices: ['esp-1', 'esp-2'] },
     });
     await atChunk(() => fleet.device('esp-1'), 40);
+    // An explicit list: offers go out at once, no group discovery wait.
     const second = await deploy({
       client: fleet.client,
       registry: fleet.registry,
       model: v2,
-      target: { group: 'g' },
+      target: { devices: ['esp-1', 'esp-2'] },
     });
     const replaced = await first;
     assert.deepEqual(states(replaced), { 'esp-1': 'cancelled', 'esp-2': 'cancelled' });

@@ -176,9 +176,21 @@ describe('fleet protocol v1', () => {
     );
     assert.equal(link.next, 3);
     assert.deepEqual(link.wanted(12), [8, 9, 10, 11].slice(0, link.room));
-    // Lost in flight: after the retransmission timeout they are wanted again.
-    link.expire(10000, 1000);
-    assert.deepEqual(link.wanted(8), [3, 5]);
+    // Lost in flight: after the retransmission timeout they are wanted again,
+    // one at a time (the window restarts at ackEvery chunks — 1 here —
+    // RFC 5681 §3.1)...
+    link.expire(10000);
+    assert.equal(link.rto, 400); // 2 × the 200 ms floor (the sample was 1 ms)
+    assert.deepEqual(link.wanted(8), [3]);
+    link.markSent(3, 10000);
+    // ...and grows by one per confirmed chunk.
+    link.update(report({ next: 5, high: 8, have: 7, missing: [5] }), 10100);
+    assert.deepEqual(link.wanted(12), [5, 8]);
+    // A device reporting every 4 chunks gets a window of at least 4.
+    const four = new Link(100, 8, 0, 1000, 4);
+    for (let i = 0; i < 8; i++) four.markSent(i, 0);
+    four.expire(5000);
+    assert.deepEqual(four.wanted(100), [0, 1, 2, 3]);
     // A cut list (32 entries) says nothing past its last entry.
     const cut = new Link(100, 8, 0);
     const missing = Array.from({ length: 32 }, (_, i) => 10 + 2 * i);
