@@ -22,13 +22,3 @@ export const quantize = pending(
   'post-training quantization (int8, float16, dynamic range)',
   'tinyml quantize M.tflite --calib DATA.json --out Q.tflite [--mode int8|float16|dynamic] [--io int8|float32]',
 );
-export const prune = pending(
-  'prune',
-  'magnitude or structured pruning with fine-tuning',
-  'tinyml prune MODEL.json --data DATA --sparsity 0.8 [--structured] --out DIR',
-);
-export const distill = pending(
-  'distill',
-  'knowledge distillation from a teacher into a smaller student',
-  'tinyml distill --teacher T/model.json --student-spec S.json --data DATA --out DIR [--temperature 4 --alpha 0.7]',
-);
