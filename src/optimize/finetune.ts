@@ -113,6 +113,9 @@ export async function trainingTwin(model: tfTypes.LayersModel): Promise<tfTypes.
       );
     }
     layers.pop();
+    if (layers.length === 0) {
+      throw new UnsupportedError(`model "${model.name}" has no layer before its softmax to train`);
+    }
   } else {
     last.config.activation = 'linear';
   }

@@ -50,6 +50,12 @@ export interface MagnitudeOptions extends FineTuneOptions {
   rampFraction?: number;
   /** Steps between mask updates (default: 20 updates over the ramp). */
   frequency?: number;
+  /**
+   * Called after every optimizer step (masks re-applied) with the scheduled
+   * sparsity and each kernel's actual zero fraction; for progress displays
+   * and tests. Reads every kernel, so it costs a copy per step.
+   */
+  onStep?: (step: number, scheduled: number, kernels: number[]) => void;
 }
 
 export interface PrunedKernel {
@@ -153,14 +159,14 @@ export async function pruneMagnitude(
   }
   const batchSize = o.batchSize ?? 32;
   const task = taskOf(model);
-  const pruned = await cloneModel(model);
-  const net = await trainingTwin(pruned);
-  const kernels = prunableKernels(net);
-  if (kernels.length === 0) {
+  if (prunableKernels(model).length === 0) {
     throw new UnsupportedError(
       `model "${model.name}" has no Dense or convolution kernels to prune`,
     );
   }
+  const pruned = await cloneModel(model);
+  const net = await trainingTwin(pruned);
+  const kernels = prunableKernels(net);
   const { x, y } = datasetTensors(model, train);
   const schedule = defaultSchedule(
     o.sparsity,
@@ -169,6 +175,7 @@ export async function pruneMagnitude(
     o,
   );
   let losses: number[];
+  let lastUpdate = 0;
   try {
     losses = await fit(net, x, [y], {
       epochs,
@@ -178,13 +185,25 @@ export async function pruneMagnitude(
       loss: (out, [yb]) => hardLoss(task, out, yb),
       beforeStep: (step) => {
         if (!isUpdateStep(schedule, step)) return;
+        lastUpdate = step;
         const s = sparsityAt(schedule, step);
         for (const k of kernels) {
           updateMask(k, s);
           applyMask(k);
         }
       },
-      afterStep: () => kernels.forEach(applyMask),
+      afterStep: (step) => {
+        kernels.forEach(applyMask);
+        if (o.onStep) {
+          const zeros = kernels.map((k) => {
+            const v = k.variable.dataSync();
+            let n = 0;
+            for (let i = 0; i < v.length; i++) if (v[i] === 0) n++;
+            return n / v.length;
+          });
+          o.onStep(step, sparsityAt(schedule, lastUpdate), zeros);
+        }
+      },
       onEpoch: o.onEpoch,
       signal: o.signal,
     });
