@@ -8,6 +8,7 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import { buildModel, type ModelSpec } from '../../model/spec';
 import type { Dataset } from '../../model/dataset';
+import type { ConvertOptions } from '../../tflite/convert';
 import {
   cloneModel,
   copyWeights,
@@ -16,6 +17,7 @@ import {
   hardLoss,
   inputShapeOf,
   outputUnits,
+  stepsPerEpoch,
   taskOf,
   trainingTwin,
   type OptimizerName,
@@ -29,11 +31,13 @@ export interface DistillOptions {
   /** The student's spec (validated); or leave it out and give a budget. */
   studentSpec?: unknown;
   budget?: Budget;
+  /** Conversion options of the final .tflite, so a budget is checked on the file as written. */
+  convert?: ConvertOptions;
   /** Softmax temperature T of the soft targets (default 4). */
   temperature?: number;
   /** Weight of the soft (teacher) term; 1 − alpha weights the hard labels (default 0.7). */
   alpha?: number;
-  /** Training settings; default to the student spec's, then 50 epochs, batch 32, lr 0.001. */
+  /** Training settings; default to the student spec's, then `defaultStudentEpochs`, batch 32, lr 0.001. */
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
@@ -64,12 +68,21 @@ export interface DistillResult {
   losses: { distilled: number[]; alone?: number[] };
 }
 
+/**
+ * Epochs when neither the options nor the spec say: a student learns from
+ * scratch, so at least 50 epochs and 1500 optimizer steps (a small data set
+ * such as iris, 4 steps an epoch at batch 32, gets 375 epochs).
+ */
+export function defaultStudentEpochs(samples: number, batchSize: number): number {
+  return Math.max(50, Math.ceil(1500 / stepsPerEpoch(samples, batchSize)));
+}
+
 function resolveSpec(
   teacher: tfTypes.LayersModel,
   o: DistillOptions,
 ): { spec: ModelSpec; search?: BudgetSearch } {
   if (o.studentSpec !== undefined) return { spec: parseStudentSpec(o.studentSpec) };
-  if (o.budget !== undefined) return studentForBudget(teacher, o.budget);
+  if (o.budget !== undefined) return studentForBudget(teacher, o.budget, o.convert);
   throw new ValidationError('distillation needs a student spec or a device budget');
 }
 
@@ -115,12 +128,14 @@ export async function distill(
   const settings: DistillSettings = {
     temperature: o.temperature ?? 4,
     alpha: o.alpha ?? 0.7,
-    epochs: o.epochs ?? spec.epochs ?? 50,
+    epochs: 0,
     batchSize: o.batchSize ?? spec.batchSize ?? 32,
     learningRate: o.learningRate ?? spec.learningRate ?? 0.001,
     optimizer: spec.optimizer ?? 'adam',
     seed: o.seed ?? spec.seed ?? 1,
   };
+  settings.epochs =
+    o.epochs ?? spec.epochs ?? defaultStudentEpochs(train.xs.length, settings.batchSize);
   checkLossOptions(settings);
   const seeded: ModelSpec = { ...spec, seed: settings.seed };
   const initial = buildModel(seeded);

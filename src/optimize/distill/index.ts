@@ -14,6 +14,7 @@ import {
   type OptimizeReport,
 } from '../report';
 import { distill } from './distill';
+import { taskOf } from '../finetune';
 import type { ModelSpec } from '../../model/spec';
 import { ValidationError } from '../../errors';
 
@@ -96,8 +97,8 @@ export async function distillModel(
   const started = Date.now();
   const o = parseDistillOptions(options);
   const { train, test, description, caveat } = holdOut(data, o);
-  const r = await distill(teacher, train, { ...o, ...hooks });
-  const conv = convertOptionsFor(r.task, train);
+  const conv = convertOptionsFor(taskOf(teacher), train);
+  const r = await distill(teacher, train, { ...o, ...hooks, convert: conv });
   const measures: ModelMeasure[] = [measureTfjs('teacher', teacher, test, r.task, conv).measure];
   let alone: ModelMeasure | undefined;
   if (r.alone) {

@@ -23,7 +23,7 @@ import {
   type LayerSpec,
   type ModelSpec,
 } from '../../model/spec';
-import { convertLayersModel } from '../../tflite/convert';
+import { convertLayersModel, type ConvertOptions } from '../../tflite/convert';
 import { writeModel } from '../../tflite/writer';
 import { planArena } from '../../runtime/memory';
 import { inputShapeOf } from '../finetune';
@@ -115,15 +115,21 @@ export function scaleSpec(spec: ModelSpec, width: number, maxWidth: number): Mod
   };
 }
 
-/** Flash (file bytes) and planned arena of the float32 .tflite of a spec. */
-export function footprintOf(spec: ModelSpec): {
+/**
+ * Flash (file bytes) and planned arena of the float32 .tflite of a spec,
+ * converted with the options (metadata) the final file will have.
+ */
+export function footprintOf(
+  spec: ModelSpec,
+  convert: ConvertOptions = {},
+): {
   flashBytes: number;
   arenaBytes: number;
   params: number;
 } {
   const model = buildModel(spec);
   try {
-    const tfl = convertLayersModel(model);
+    const tfl = convertLayersModel(model, convert);
     const bytes = writeModel(tfl);
     return {
       flashBytes: bytes.length,
@@ -157,6 +163,7 @@ export function checkBudget(b: Budget): void {
 export function studentForBudget(
   teacher: tfTypes.LayersModel,
   budget: Budget,
+  convert: ConvertOptions = {},
 ): { spec: ModelSpec; search: BudgetSearch } {
   checkBudget(budget);
   const base = specFromModel(teacher);
@@ -171,7 +178,7 @@ export function studentForBudget(
   const measure = (width: number): Footprint => {
     let f: ReturnType<typeof footprintOf>;
     try {
-      f = footprintOf(scaleSpec(base, width, maxWidth));
+      f = footprintOf(scaleSpec(base, width, maxWidth), convert);
     } catch (err) {
       if (err instanceof UnsupportedError) {
         throw new UnsupportedError(`cannot size a student for a device budget: ${err.message}`);

@@ -9,7 +9,7 @@ import { ajv, check } from '../../util/validate';
 import { holdOut } from '../holdout';
 import { taskOf } from '../finetune';
 import { compare, convertOptionsFor, measureTfjs, type OptimizeReport } from '../report';
-import { DEFAULT_EPOCHS, pruneMagnitude, type MagnitudeResult } from './magnitude';
+import { pruneMagnitude, type MagnitudeResult } from './magnitude';
 import { pruneStructured, type StructuredResult } from './structured';
 
 export { pruneMagnitude, pruneStructured };
@@ -103,6 +103,7 @@ export async function pruneModel(
     });
     pruned = r.model;
     details = {
+      epochs: r.epochs,
       layers: r.plan.units.map((u) => ({ layer: u.layer, units: u.units, kept: u.keep.length })),
       skipped: r.plan.skipped,
       losses: r.losses,
@@ -116,7 +117,7 @@ export async function pruneModel(
       frequency: o.frequency,
     });
     pruned = r.model;
-    details = { kernels: r.kernels, schedule: r.schedule, losses: r.losses };
+    details = { epochs: r.epochs, kernels: r.kernels, schedule: r.schedule, losses: r.losses };
   }
   const after = measureTfjs('pruned', pruned, test, task, conv);
   const report: OptimizeReport = {
@@ -126,7 +127,6 @@ export async function pruneModel(
     settings: {
       sparsity: o.sparsity,
       structured: o.structured === true,
-      epochs: o.epochs ?? DEFAULT_EPOCHS,
       batchSize: o.batchSize ?? 32,
       learningRate: o.learningRate ?? 0.001,
       seed: o.seed ?? 1,

@@ -24,7 +24,7 @@ import {
 } from '../finetune';
 import { shortWeightName } from '../report';
 import { planStructured, type StructuredPlan, type WeightSlice } from './channels';
-import { checkSparsity, DEFAULT_EPOCHS, type FineTuneOptions } from './magnitude';
+import { checkSparsity, defaultEpochs, type FineTuneOptions } from './magnitude';
 import { UnsupportedError, ValidationError } from '../../errors';
 
 export interface StructuredOptions extends FineTuneOptions {
@@ -34,6 +34,7 @@ export interface StructuredOptions extends FineTuneOptions {
 
 export interface StructuredResult {
   model: tfTypes.LayersModel;
+  epochs: number;
   plan: StructuredPlan;
   losses: number[];
 }
@@ -88,7 +89,8 @@ export async function pruneStructured(
   o: StructuredOptions,
 ): Promise<StructuredResult> {
   checkSparsity(o.fraction);
-  const epochs = o.epochs ?? DEFAULT_EPOCHS;
+  const batchSize = o.batchSize ?? 32;
+  const epochs = o.epochs ?? defaultEpochs(train.xs.length, batchSize);
   if (!Number.isInteger(epochs) || epochs < 0) {
     throw new ValidationError(`fine-tuning epochs must be an integer ≥ 0, got ${epochs}`);
   }
@@ -109,7 +111,7 @@ export async function pruneStructured(
   try {
     losses = await fit(net, x, [y], {
       epochs,
-      batchSize: o.batchSize ?? 32,
+      batchSize,
       learningRate: o.learningRate ?? 0.001,
       seed: o.seed ?? 1,
       loss: (out, [yb]) => hardLoss(task, out, yb),
@@ -122,5 +124,5 @@ export async function pruneStructured(
   }
   copyWeights(net, smaller);
   if (net !== smaller) net.dispose();
-  return { model: smaller, plan, losses };
+  return { model: smaller, epochs, plan, losses };
 }
