@@ -14,6 +14,8 @@ import { fail } from './lib/node-utils';
 interface ConvertDef extends NodeDef {
   modelName: string;
   modelVersion: string;
+  /** typedInput type of modelVersion (str, num, msg, flow, global, env); absent in older flows. */
+  modelVersionType?: string;
 }
 
 export = function register(RED: NodeAPI): void {
@@ -25,10 +27,18 @@ export = function register(RED: NodeAPI): void {
         const m = msg as typeof msg & Record<string, unknown>;
         const model = await deserializeModel(msg.payload, 'msg.payload');
         const labels = Array.isArray(m.labels) ? (m.labels as string[]) : undefined;
+        const version = String(
+          RED.util.evaluateNodeProperty(
+            config.modelVersion || '1',
+            config.modelVersionType || 'str',
+            node,
+            msg,
+          ) ?? '1',
+        );
         const tfl = convertLayersModel(model, {
           metadata: {
             ...(config.modelName ? { name: config.modelName } : {}),
-            version: config.modelVersion || '1',
+            version,
             ...(labels ? { labels } : {}),
           },
         });
@@ -46,7 +56,10 @@ export = function register(RED: NodeAPI): void {
         node.status({
           fill: 'green',
           shape: 'dot',
-          text: `${bytes.length} B, arena ${report.arenaBytes} B`,
+          text: RED._('tinyml-convert.status.done', {
+            bytes: bytes.length,
+            arena: report.arenaBytes,
+          }),
         });
         send(m);
         done();

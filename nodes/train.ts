@@ -1,14 +1,21 @@
 /**
  * tinyml-train: trains a TensorFlow.js model from a spec and the dataset in
  * the message; sends the model (msg.payload, serializable) and its report.
+ * With "progress" on, a second output gets each epoch's loss (for a chart);
+ * the loss curve also goes to the editor's TinyML sidebar (TrainingFeed).
  */
-import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { trainModel } from '../src/model/train';
 import { serializeModel } from '../src/model/artifacts';
 import { fail, parseJsonConfig } from './lib/node-utils';
+import { TrainingFeed } from './lib/training-feed';
 
 interface TrainDef extends NodeDef {
   spec: string;
+  /** Where the dataset is: a typedInput (msg/flow/global/json/env); absent in older flows. */
+  data?: string;
+  dataType?: string;
+  progress?: boolean;
 }
 
 export = function register(RED: NodeAPI): void {
@@ -16,38 +23,75 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const abort = new AbortController();
+    const feed = new TrainingFeed(
+      (topic, data, retain) => RED.comms?.publish(topic, data, retain),
+      node.id,
+      config.name || 'train',
+    );
+
+    function dataset(msg: NodeMessage): unknown {
+      const m = msg as NodeMessage & { data?: unknown };
+      if (m.data !== undefined) return m.data;
+      const v = config.dataType
+        ? RED.util.evaluateNodeProperty(config.data ?? 'payload', config.dataType, node, msg)
+        : msg.payload;
+      // A preset brings its own data: a trigger's payload (a timestamp) is not a dataset.
+      return v !== null && typeof v === 'object' ? v : undefined;
+    }
+
     node.on('input', (msg, send, done) => {
-      const m = msg as typeof msg & { spec?: unknown; data?: unknown };
+      const m = msg as typeof msg & { spec?: unknown };
       (async () => {
         const spec = m.spec ?? parseJsonConfig(config.spec, 'spec') ?? { preset: 'sine' };
-        const p = m.payload as unknown;
-        const data = m.data ?? (p && typeof p === 'object' && 'xs' in p ? p : undefined);
-        node.status({ fill: 'blue', shape: 'dot', text: 'training...' });
+        const data = dataset(msg);
+        node.status({ fill: 'blue', shape: 'dot', text: RED._('tinyml-train.status.training') });
+        feed.start();
         const result = await trainModel(spec, data, {
           signal: abort.signal,
-          onEpoch: (e) =>
+          onEpoch: (e) => {
             node.status({
               fill: 'blue',
               shape: 'dot',
-              text: `epoch ${e.epoch}/${e.epochs} loss ${e.loss.toFixed(4)}`,
-            }),
+              text: RED._('tinyml-train.status.epoch', {
+                epoch: e.epoch,
+                epochs: e.epochs,
+                loss: e.loss.toFixed(4),
+              }),
+            });
+            feed.epoch(e);
+            if (config.progress) {
+              const base = { epoch: e.epoch, epochs: e.epochs };
+              const out: NodeMessage[] = [{ ...base, topic: 'loss', payload: e.loss }];
+              if (e.valLoss !== undefined)
+                out.push({ ...base, topic: 'val_loss', payload: e.valLoss });
+              send([null, out]);
+            }
+          },
         });
         const out = msg as typeof msg & Record<string, unknown>;
         out.payload = await serializeModel(result.model);
         out.report = result.report;
         if (result.labels) out.labels = result.labels;
         result.model.dispose();
+        feed.finish();
         node.status({
           fill: 'green',
           shape: 'dot',
-          text: `done: loss ${result.report.loss.toFixed(4)}`,
+          text: RED._('tinyml-train.status.done', {
+            loss: result.report.loss.toFixed(4),
+            seconds: (result.report.durationMs / 1000).toFixed(1),
+          }),
         });
         send(out);
         done();
-      })().catch((err) => fail(node, err, done));
+      })().catch((err) => {
+        feed.finish(err instanceof Error ? err.message : String(err));
+        fail(node, err, done);
+      });
     });
-    node.on('close', (done: () => void) => {
+    node.on('close', (removed: boolean, done: () => void) => {
       abort.abort();
+      if (removed) feed.remove();
       done();
     });
   }

@@ -76,6 +76,9 @@ async function main(): Promise<void> {
       console: { level: process.env.NODE_RED_LOG ?? 'info', metrics: false, audit: false },
     },
     editorTheme: { projects: { enabled: false }, tours: false },
+    // The demo runs offline: no first-start prompt to send telemetry and
+    // check for updates (Node-RED 4's settings.js "telemetry" section).
+    telemetry: { enabled: false },
   });
   app.use('/', RED.httpAdmin);
   app.use('/api', RED.httpNode);

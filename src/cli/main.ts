@@ -8,6 +8,7 @@ import { parse, UsageError, type Command, type Io } from './args';
 import { convert } from './commands/convert';
 import { deploy } from './commands/deploy';
 import { device } from './commands/device';
+import { exportCmd } from './commands/export';
 import { inspect } from './commands/inspect';
 import { bench } from './commands/bench';
 import { distill } from './commands/distill';
@@ -26,6 +27,7 @@ export const COMMANDS: Command[] = [
   distill,
   inspect,
   run,
+  exportCmd,
   deploy,
   device,
   bench,

@@ -2,30 +2,36 @@
  * The interpreter: load a model once, invoke it many times.
  *
  * Loading reads and validates the model, resolves every operator's kernel
- * (an unsupported op fails here, naming it and the model's op list), plans
- * the arena with the same planner `inspect` reports, creates the tensors'
- * views and runs every kernel's prepare(). invoke() then only runs eval()s:
- * it allocates nothing.
+ * (an unsupported op fails here, naming it and the model's op list), runs
+ * every kernel's prepare() (graph.ts), plans the arena with the same planner
+ * `inspect` reports (memory.ts) and binds the tensors' and scratch buffers'
+ * views into it. invoke() then only runs eval()s: it allocates nothing.
  */
 import { readModel } from '../tflite/reader';
-import { elementCount, opName, operatorName, type TfliteModel } from '../tflite/model';
+import type { TfliteModel } from '../tflite/model';
 import { readMetadata, type ModelMetadata } from '../tflite/metadata';
-import { KernelError, type Kernel, type NodeContext } from './kernel';
+import { KernelError } from './kernel';
+import { prepareGraph, type PreparedNode } from './graph';
 import { planArena, type ArenaLayout } from './memory';
+import type { MemoryPlanner } from './planner';
 import { allOpsResolver, type OpResolver } from './resolver';
-import { viewAs, type RuntimeTensor, type TypedData } from './tensor';
+import { elementBytes, viewAs, type RuntimeTensor } from './tensor';
+import { dequantizeTensor, quantizeInto } from './quantize-io';
+import { elementCount } from '../tflite/model';
 import { UnsupportedError, ValidationError } from '../errors';
 
 export interface InterpreterOptions {
   resolver?: OpResolver;
+  /** Arena layout strategy; the default is TFLM's greedy planner. */
+  planner?: MemoryPlanner;
   /** Refuse models whose planned arena exceeds this many bytes. */
   maxArenaBytes?: number;
 }
 
-interface PreparedNode {
-  kernel: Kernel;
-  node: NodeContext;
-  data: unknown;
+export interface OpTiming {
+  index: number;
+  op: string;
+  ms: number;
 }
 
 export class Interpreter {
@@ -34,7 +40,11 @@ export class Interpreter {
   readonly layout: ArenaLayout;
   readonly arena: ArrayBuffer;
   readonly tensors: RuntimeTensor[];
+  /** Bytes held outside the arena by variable tensors (TFLM keeps them in the arena's persistent tail). */
+  readonly variableBytes: number;
   private readonly nodes: PreparedNode[];
+  private readonly inputTensors: RuntimeTensor[];
+  private readonly outputTensors: RuntimeTensor[];
 
   constructor(modelOrBytes: Uint8Array | TfliteModel, options: InterpreterOptions = {}) {
     this.model = modelOrBytes instanceof Uint8Array ? readModel(modelOrBytes) : modelOrBytes;
@@ -46,84 +56,64 @@ export class Interpreter {
     }
     this.metadata = readMetadata(model);
     const sg = model.subgraphs[0];
-    const resolver = options.resolver ?? allOpsResolver();
+    const graph = prepareGraph(model, options.resolver ?? allOpsResolver());
+    this.tensors = graph.tensors;
+    this.nodes = graph.nodes;
 
-    // Resolve every op before allocating anything.
-    const kernels = sg.operators.map((op) => {
-      const code = model.operatorCodes[op.opcodeIndex];
-      const kernel = resolver.find(code.builtinCode);
-      if (!kernel) {
-        const used = [...new Set(sg.operators.map((o) => operatorName(model, o)))].join(', ');
-        throw new UnsupportedError(
-          `op ${operatorName(model, op)} is not supported by this interpreter; the model uses ${used}; supported: ${resolver.ops().join(', ')}`,
-        );
-      }
-      return kernel;
-    });
-
-    this.layout = planArena(model);
+    this.layout = planArena(model, 0, options.planner, graph.scratch);
     if (options.maxArenaBytes !== undefined && this.layout.arenaBytes > options.maxArenaBytes) {
       throw new UnsupportedError(
         `model needs a ${this.layout.arenaBytes}-byte arena; the limit is ${options.maxArenaBytes}`,
       );
     }
     this.arena = new ArrayBuffer(this.layout.arenaBytes);
-    this.tensors = sg.tensors.map((t, i) => {
+    let variableBytes = 0;
+    for (const t of this.tensors) {
+      if (t.isConstant) continue;
       const count = elementCount(t.shape);
-      const buf = model.buffers[t.buffer]?.data;
-      let data: TypedData;
-      let isConstant = false;
-      if (buf && buf.length > 0) {
-        // Constant: view the model's buffer in place when aligned, else copy once.
-        const aligned = buf.byteOffset % 8 === 0 ? buf : buf.slice();
-        data = viewAs(t.type, aligned.buffer, aligned.byteOffset, count);
-        isConstant = true;
-      } else if (this.layout.tensorOffsets[i] >= 0) {
-        data = viewAs(t.type, this.arena, this.layout.tensorOffsets[i], count);
+      const offset = this.layout.tensorOffsets[t.index];
+      if (offset >= 0) {
+        t.data = viewAs(t.type, this.arena, offset, count);
       } else {
-        // Not planned: unused, empty or variable tensor; give it its own memory.
-        data = viewAs(t.type, new ArrayBuffer(Math.max(count * 8, 8)), 0, count);
+        // Variables and empty tensors: own memory, as TFLM's persistent tail.
+        const bytes = count * elementBytes(t.type);
+        variableBytes += bytes;
+        t.data = viewAs(t.type, new ArrayBuffer(bytes), 0, count);
       }
-      const rt: RuntimeTensor = {
-        index: i,
-        name: t.name,
-        shape: t.shape,
-        type: t.type,
-        data,
-        isConstant,
-      };
-      if (t.quantization) rt.quantization = t.quantization;
-      return rt;
-    });
-
-    this.nodes = sg.operators.map((op, index) => {
-      const code = model.operatorCodes[op.opcodeIndex];
-      const node: NodeContext = {
-        index,
-        opName: opName(code.builtinCode),
-        inputs: op.inputs.map((t) => (t < 0 ? null : this.tensors[t])),
-        outputs: op.outputs.map((t) => this.tensors[t]),
-        options: op.options,
-        version: code.version,
-      };
-      const kernel = kernels[index];
-      return { kernel, node, data: kernel.prepare(node) };
-    });
+    }
+    this.variableBytes = variableBytes;
+    for (const n of this.nodes) {
+      n.node.scratch = n.scratch.map((k) => {
+        const s = graph.scratch[k];
+        return viewAs(s.type, this.arena, this.layout.scratchOffsets[k], s.count);
+      });
+    }
+    this.inputTensors = sg.inputs.map((t) => this.tensors[t]);
+    this.outputTensors = sg.outputs.map((t) => this.tensors[t]);
+    this.reset();
   }
 
   get inputs(): RuntimeTensor[] {
-    return this.model.subgraphs[0].inputs.map((t) => this.tensors[t]);
+    return this.inputTensors;
   }
 
   get outputs(): RuntimeTensor[] {
-    return this.model.subgraphs[0].outputs.map((t) => this.tensors[t]);
+    return this.outputTensors;
   }
 
-  /** Copies values into input `i`; they must be of the tensor's element count. */
+  private inputAt(i: number): RuntimeTensor {
+    const t = this.inputTensors[i];
+    if (!t) {
+      throw new ValidationError(
+        `model has ${this.inputTensors.length} inputs; there is no input ${i}`,
+      );
+    }
+    return t;
+  }
+
+  /** Copies raw values (the tensor's own type: int8 as integers) into input `i`. */
   setInput(i: number, values: ArrayLike<number>): void {
-    const t = this.inputs[i];
-    if (!t)
-      throw new ValidationError(`model has ${this.inputs.length} inputs; there is no input ${i}`);
+    const t = this.inputAt(i);
     if (values.length !== t.data.length) {
       throw new ValidationError(
         `input ${i} "${t.name}" takes ${t.data.length} values (shape [${t.shape}]), got ${values.length}`,
@@ -132,14 +122,70 @@ export class Interpreter {
     (t.data as Float32Array).set(values);
   }
 
+  /**
+   * Writes real values into input `i`: quantized with the input's scale and
+   * zero point for int8/int16 inputs (TFLite AffineQuantize), copied for float.
+   */
+  setInputFloat(i: number, values: ArrayLike<number>): void {
+    const t = this.inputAt(i);
+    if (values.length !== t.data.length) {
+      throw new ValidationError(
+        `input ${i} "${t.name}" takes ${t.data.length} values (shape [${t.shape}]), got ${values.length}`,
+      );
+    }
+    quantizeInto(t, values);
+  }
+
+  /** Output `i` as real values: dequantized for quantized outputs, a copy for float. */
+  outputFloat(i: number): Float32Array {
+    const t = this.outputTensors[i];
+    if (!t) {
+      throw new ValidationError(
+        `model has ${this.outputTensors.length} outputs; there is no output ${i}`,
+      );
+    }
+    return dequantizeTensor(t);
+  }
+
+  /** Resets variable tensors (TFLM MicroInterpreter::Reset): zero point for int8, else 0. */
+  reset(): void {
+    for (const t of this.tensors) {
+      if (!t.isVariable) continue;
+      const zp = t.type === 'int8' ? (t.quantization?.zeroPoint[0] ?? 0) : 0;
+      (t.data as Int8Array).fill(zp);
+    }
+  }
+
   invoke(): void {
-    for (const { kernel, node, data } of this.nodes) {
+    const nodes = this.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
       try {
-        kernel.eval(node, data);
+        n.kernel.eval(n.node, n.data);
       } catch (err) {
         if (err instanceof KernelError) throw err;
-        throw new KernelError(node, (err as Error).message);
+        throw new KernelError(n.node, (err as Error).message);
       }
     }
+  }
+
+  /**
+   * Runs operator `index` alone on whatever its input tensors hold (tests feed
+   * another runtime's intermediate tensors to compare one op at a time).
+   */
+  invokeOperator(index: number): void {
+    const n = this.nodes.find((p) => p.node.index === index);
+    if (!n) throw new ValidationError(`model has no operator ${index}`);
+    n.kernel.eval(n.node, n.data);
+  }
+
+  /** Runs the model once, timing each operator (for benchmarks and profiling). */
+  profile(): OpTiming[] {
+    return this.nodes.map((n) => {
+      const start = process.hrtime.bigint();
+      n.kernel.eval(n.node, n.data);
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      return { index: n.node.index, op: n.node.opName, ms };
+    });
   }
 }

@@ -25,6 +25,8 @@ export interface RuntimeTensor {
   data: TypedData;
   quantization?: Quantization;
   isConstant: boolean;
+  /** Variable tensors (state such as SVDF's) keep their values across invokes. */
+  isVariable?: boolean;
 }
 
 /** A typed array of the tensor's element type over `bytes` (no copy). */
@@ -57,5 +59,29 @@ export function viewAs(
       return new BigInt64Array(buffer, byteOffset, count);
     default:
       throw new Error(`tensor type ${type} cannot be viewed`);
+  }
+}
+
+/** An empty view of the tensor's element type: what activations hold before the arena is bound. */
+export function emptyView(type: TensorTypeName): TypedData {
+  return viewAs(type, new ArrayBuffer(0), 0, 0);
+}
+
+/** Bytes per element of the views viewAs creates. */
+export function elementBytes(type: TensorTypeName): number {
+  switch (type) {
+    case 'float32':
+    case 'int32':
+    case 'uint32':
+      return 4;
+    case 'int16':
+    case 'uint16':
+    case 'float16':
+      return 2;
+    case 'float64':
+    case 'int64':
+      return 8;
+    default:
+      return 1;
   }
 }

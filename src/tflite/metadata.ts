@@ -3,10 +3,14 @@
  * named "tinyml" whose buffer holds a UTF-8 JSON document (docs/formats.md).
  * Runtimes ignore metadata they do not know, so the file stays a plain TFLite
  * model for TFLite and TFLite Micro.
+ *
+ * Writing checks the document against the schema below and refuses it with a
+ * ValidationError (it comes from the user); reading refuses a file whose
+ * document does not match with a TfliteFormatError.
  */
-import Ajv from 'ajv';
 import type { TfliteModel } from './model';
-import { TfliteFormatError } from '../errors';
+import { TfliteFormatError, ValidationError } from '../errors';
+import { ajv, describeError } from '../util/validate';
 
 export const METADATA_NAME = 'tinyml';
 
@@ -46,24 +50,60 @@ export const metadataSchema = {
       type: 'object',
       additionalProperties: false,
       properties: { mean: numOrList, std: numOrList, min: numOrList, max: numOrList },
+      // Either standardisation (mean and std) or min-max scaling (min and max).
+      dependencies: { mean: ['std'], std: ['mean'], min: ['max'], max: ['min'] },
     },
     task: { enum: ['classification', 'regression', 'anomaly', 'other'] },
     producer: {
       type: 'object',
       additionalProperties: false,
       required: ['name', 'version'],
-      properties: { name: { type: 'string' }, version: { type: 'string' } },
+      properties: {
+        name: { type: 'string', maxLength: 256 },
+        version: { type: 'string', maxLength: 64 },
+      },
     },
   },
 } as const;
 
-const validate = new Ajv({ allErrors: false }).compile<ModelMetadata>(metadataSchema);
+const validate = ajv.compile<ModelMetadata>(metadataSchema);
+
+function list(v: number | number[] | undefined): number[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** What the schema cannot say: no zero divisors, per-feature lists of one length. */
+function scalingProblem(s: InputScaling | undefined): string | undefined {
+  if (!s) return undefined;
+  const lengths = [s.mean, s.std, s.min, s.max]
+    .filter((v) => Array.isArray(v))
+    .map((v) => (v as number[]).length);
+  if (new Set(lengths).size > 1) return 'has per-feature lists of different lengths';
+  if (list(s.std).some((v) => v === 0)) return 'std must not be 0';
+  const min = list(s.min);
+  const max = list(s.max);
+  for (let i = 0; i < Math.max(min.length, max.length); i++) {
+    const lo = min.length === 1 ? min[0] : min[i];
+    const hi = max.length === 1 ? max[0] : max[i];
+    if (!(hi > lo)) return `max (${hi}) must be greater than min (${lo})`;
+  }
+  return undefined;
+}
+
+/** The first problem of a metadata document, or undefined when it is valid. */
+function problem(meta: unknown, root: string): string | undefined {
+  if (!validate(meta)) {
+    const errors = validate.errors ?? [];
+    const best = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
+    return best ? describeError(root, best) : `${root} is invalid`;
+  }
+  const scaling = scalingProblem(meta.inputScaling);
+  return scaling ? `${root}.inputScaling ${scaling}` : undefined;
+}
 
 export function encodeMetadata(meta: ModelMetadata): Uint8Array {
-  if (!validate(meta)) {
-    const e = validate.errors?.[0];
-    throw new TfliteFormatError(`invalid model metadata ${e?.instancePath || '/'}: ${e?.message}`);
-  }
+  const p = problem(meta, 'metadata');
+  if (p) throw new ValidationError(p);
   return new TextEncoder().encode(JSON.stringify(meta));
 }
 
@@ -81,13 +121,9 @@ export function readMetadata(model: TfliteModel): ModelMetadata | undefined {
       `metadata "${METADATA_NAME}" is not valid JSON: ${(err as Error).message}`,
     );
   }
-  if (!validate(parsed)) {
-    const e = validate.errors?.[0];
-    throw new TfliteFormatError(
-      `metadata "${METADATA_NAME}" ${e?.instancePath || '/'}: ${e?.message}`,
-    );
-  }
-  return parsed;
+  const p = problem(parsed, `metadata "${METADATA_NAME}"`);
+  if (p) throw new TfliteFormatError(p);
+  return parsed as ModelMetadata;
 }
 
 /** Replaces (or adds) the model's tinyml metadata. */

@@ -5,6 +5,7 @@
  * `readModel(writeModel(m))` gives back `m`.
  */
 import { BuiltinOperator } from './generated/tflite/builtin-operator';
+import { UnsupportedError } from '../errors';
 
 export type TensorTypeName =
   | 'float32'
@@ -193,10 +194,12 @@ export function elementCount(shape: readonly number[]): number {
 }
 
 /** Size in bytes of a tensor's data (int4 packed two per byte). */
-export function tensorByteSize(t: Pick<TensorDef, 'shape' | 'type'>): number {
+export function tensorByteSize(t: Pick<TensorDef, 'shape' | 'type'> & { name?: string }): number {
   const count = elementCount(t.shape);
   if (t.type === 'int4') return Math.ceil(count / 2);
   const bytes = TENSOR_TYPE_BYTES[t.type];
-  if (bytes === undefined) throw new Error(`tensor type ${t.type} has no fixed element size`);
+  if (bytes === undefined) {
+    throw new UnsupportedError(`tensor "${t.name}" has type ${t.type}, which has no fixed size`);
+  }
   return count * bytes;
 }

@@ -150,6 +150,9 @@ export function withDefaults(options: BuiltinOptions): BuiltinOptions {
     const v = options[field];
     if (kind === 'int[]') {
       if (Array.isArray(v) && v.length > 0) out[field] = v;
+    } else if (kind === 'float' && typeof v === 'number') {
+      // The file stores float32; keep the value it will read back as.
+      out[field] = Math.fround(v);
     } else {
       out[field] = v === undefined ? def : v;
     }

@@ -44,8 +44,7 @@ export function readModel(bytes: Uint8Array): TfliteModel {
   }
   let model: TfliteModel;
   try {
-    budget = 2 * bytes.length + 4096;
-    model = decode(new CheckedByteBuffer(bytes));
+    model = decode(new CheckedByteBuffer(bytes), new Budget(2 * bytes.length + 4096));
   } catch (err) {
     if (err instanceof TfliteFormatError) throw err;
     // Anything else thrown while decoding (an unaligned typed array, a bad
@@ -56,7 +55,7 @@ export function readModel(bytes: Uint8Array): TfliteModel {
   return model;
 }
 
-function decode(bb: CheckedByteBuffer): TfliteModel {
+function decode(bb: CheckedByteBuffer, b: Budget): TfliteModel {
   const root = fb.Model.getRootAsModel(bb);
   const version = root.version();
   if (version !== SCHEMA_VERSION) {
@@ -68,12 +67,13 @@ function decode(bb: CheckedByteBuffer): TfliteModel {
   for (let i = 0; i < root.operatorCodesLength(); i++) {
     const code = root.operatorCodes(i);
     if (!code) throw new TfliteFormatError(`operator_codes[${i}] is missing`);
+    b.charge(1);
     // Old files only set the 1-byte deprecated code; newer ones set both and
     // the larger of the two is the real one (schema.fbs, OperatorCode).
     const builtinCode = Math.max(code.builtinCode(), code.deprecatedBuiltinCode());
     const def: OperatorCodeDef = { builtinCode, version: code.version() };
     const custom = code.customCode();
-    if (custom !== null) def.customCode = custom;
+    if (custom !== null) def.customCode = b.string(custom);
     operatorCodes.push(def);
   }
 
@@ -87,7 +87,7 @@ function decode(bb: CheckedByteBuffer): TfliteModel {
       );
     }
     const data = buf.dataArray();
-    charge(data ? data.length : 0);
+    b.charge(1 + (data ? data.length : 0));
     buffers.push({ data: data ? data.slice() : new Uint8Array(0) });
   }
 
@@ -95,14 +95,16 @@ function decode(bb: CheckedByteBuffer): TfliteModel {
   for (let s = 0; s < root.subgraphsLength(); s++) {
     const sg = root.subgraphs(s);
     if (!sg) throw new TfliteFormatError(`subgraphs[${s}] is missing`);
-    subgraphs.push(decodeSubgraph(sg, s));
+    b.charge(1);
+    subgraphs.push(decodeSubgraph(sg, s, b));
   }
 
   const metadata: MetadataDef[] = [];
   for (let i = 0; i < root.metadataLength(); i++) {
     const m = root.metadata(i);
     if (!m) throw new TfliteFormatError(`metadata[${i}] is missing`);
-    metadata.push({ name: m.name() ?? '', buffer: m.buffer() });
+    b.charge(1);
+    metadata.push({ name: b.string(m.name()), buffer: m.buffer() });
   }
 
   const signatureDefs: SignatureDefDef[] = [];
@@ -114,12 +116,14 @@ function decode(bb: CheckedByteBuffer): TfliteModel {
       for (let j = 0; j < n; j++) {
         const m = get(j);
         if (!m) throw new TfliteFormatError(`signature_defs[${i}] tensor map ${j} is missing`);
-        out.push({ name: m.name() ?? '', tensorIndex: m.tensorIndex() });
+        b.charge(1);
+        out.push({ name: b.string(m.name()), tensorIndex: m.tensorIndex() });
       }
       return out;
     };
+    b.charge(1);
     signatureDefs.push({
-      signatureKey: sig.signatureKey() ?? '',
+      signatureKey: b.string(sig.signatureKey()),
       subgraphIndex: sig.subgraphIndex(),
       inputs: maps(sig.inputsLength(), (j) => sig.inputs(j)),
       outputs: maps(sig.outputsLength(), (j) => sig.outputs(j)),
@@ -128,7 +132,7 @@ function decode(bb: CheckedByteBuffer): TfliteModel {
 
   return {
     version,
-    description: root.description() ?? '',
+    description: b.string(root.description()),
     operatorCodes,
     subgraphs,
     buffers,
@@ -138,36 +142,45 @@ function decode(bb: CheckedByteBuffer): TfliteModel {
 }
 
 /**
- * Work budget of one read. A valid file stores each vector once, so the
- * elements and bytes decoded stay below the file's size; a hostile file can
- * point many tables at one large vector to make decoding quadratic. Charging
- * every decoded element against a budget proportional to the file size bounds
- * the time and memory of any read.
+ * Work budget of one read. A valid file stores each table, string and vector
+ * once, so what decoding visits stays below the file's size; a hostile file
+ * can point many tables at one large vector or string to make decoding
+ * quadratic. Charging every table, element and byte decoded against a budget
+ * proportional to the file size bounds the time and memory of any read.
  */
-let budget = 0;
+class Budget {
+  constructor(private left: number) {}
 
-function charge(n: number): void {
-  budget -= n;
-  if (budget < 0) {
-    throw new TfliteFormatError(
-      'model references far more data than the file holds (shared or overlapping vectors)',
-    );
+  charge(n: number): void {
+    this.left -= n;
+    if (this.left < 0) {
+      throw new TfliteFormatError(
+        'model references far more data than the file holds (shared or overlapping tables)',
+      );
+    }
+  }
+
+  string(s: string | null): string {
+    if (s === null) return '';
+    this.charge(s.length + 1);
+    return s;
+  }
+
+  intList(n: number, get: (i: number) => number | null): number[] {
+    this.charge(n + 1);
+    const out: number[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = get(i) ?? 0;
+    return out;
   }
 }
 
-function intList(n: number, get: (i: number) => number | null): number[] {
-  charge(n);
-  const out: number[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = get(i) ?? 0;
-  return out;
-}
-
-function decodeSubgraph(sg: fb.SubGraph, s: number): SubGraphDef {
+function decodeSubgraph(sg: fb.SubGraph, s: number, b: Budget): SubGraphDef {
   const tensors: TensorDef[] = [];
   for (let t = 0; t < sg.tensorsLength(); t++) {
     const tensor = sg.tensors(t);
     const where = `subgraph ${s} tensor ${t}`;
     if (!tensor) throw new TfliteFormatError(`${where} is missing`);
+    b.charge(1);
     const rank = tensor.shapeLength();
     if (rank > MAX_RANK) {
       throw new TfliteFormatError(`${where} has rank ${rank}; at most ${MAX_RANK} is supported`);
@@ -178,17 +191,16 @@ function decodeSubgraph(sg: fb.SubGraph, s: number): SubGraphDef {
     if (tensor.sparsity() !== null) {
       throw new TfliteFormatError(`${where} is sparse; sparse tensors are not supported`);
     }
-    const name = tensor.name() ?? '';
-    charge(name.length);
     const def: TensorDef = {
-      name,
-      shape: intList(rank, (i) => tensor.shape(i)),
+      name: b.string(tensor.name()),
+      shape: b.intList(rank, (i) => tensor.shape(i)),
       type,
       buffer: tensor.buffer(),
     };
     const q = tensor.quantization();
     if (q) {
-      const quant = decodeQuantization(q, where);
+      b.charge(1);
+      const quant = decodeQuantization(q, where, b);
       if (quant) def.quantization = quant;
     }
     if (tensor.isVariable()) def.isVariable = true;
@@ -196,7 +208,7 @@ function decodeSubgraph(sg: fb.SubGraph, s: number): SubGraphDef {
     if (sigLen > MAX_RANK) {
       throw new TfliteFormatError(`${where} shape_signature has ${sigLen} dimensions`);
     }
-    if (sigLen > 0) def.shapeSignature = intList(sigLen, (i) => tensor.shapeSignature(i));
+    if (sigLen > 0) def.shapeSignature = b.intList(sigLen, (i) => tensor.shapeSignature(i));
     tensors.push(def);
   }
   const operators: OperatorDef[] = [];
@@ -204,39 +216,47 @@ function decodeSubgraph(sg: fb.SubGraph, s: number): SubGraphDef {
     const op = sg.operators(o);
     const where = `subgraph ${s} operator ${o}`;
     if (!op) throw new TfliteFormatError(`${where} is missing`);
+    b.charge(1);
     const def: OperatorDef = {
       opcodeIndex: op.opcodeIndex(),
-      inputs: intList(op.inputsLength(), (i) => op.inputs(i)),
-      outputs: intList(op.outputsLength(), (i) => op.outputs(i)),
+      inputs: b.intList(op.inputsLength(), (i) => op.inputs(i)),
+      outputs: b.intList(op.outputsLength(), (i) => op.outputs(i)),
     };
     const options = decodeOptions(
       op.builtinOptionsType(),
       (obj) => op.builtinOptions(obj) as typeof obj | null,
       where,
     );
-    if (options) def.options = options;
+    if (options) {
+      b.charge(Object.keys(options).length);
+      def.options = options;
+    }
     const custom = op.customOptionsArray();
     if (custom) {
-      charge(custom.length);
+      b.charge(custom.length);
       def.customOptions = custom.slice();
     }
     if (op.intermediatesLength() > 0) {
-      def.intermediates = intList(op.intermediatesLength(), (i) => op.intermediates(i));
+      def.intermediates = b.intList(op.intermediatesLength(), (i) => op.intermediates(i));
     }
     operators.push(def);
   }
   const out: SubGraphDef = {
     tensors,
-    inputs: intList(sg.inputsLength(), (i) => sg.inputs(i)),
-    outputs: intList(sg.outputsLength(), (i) => sg.outputs(i)),
+    inputs: b.intList(sg.inputsLength(), (i) => sg.inputs(i)),
+    outputs: b.intList(sg.outputsLength(), (i) => sg.outputs(i)),
     operators,
   };
   const name = sg.name();
-  if (name !== null) out.name = name;
+  if (name !== null) out.name = b.string(name);
   return out;
 }
 
-function decodeQuantization(q: fb.QuantizationParameters, where: string): Quantization | null {
+function decodeQuantization(
+  q: fb.QuantizationParameters,
+  where: string,
+  b: Budget,
+): Quantization | null {
   if (q.detailsType() !== 0) {
     throw new TfliteFormatError(`${where} uses custom quantization details, not supported`);
   }
@@ -246,8 +266,8 @@ function decodeQuantization(q: fb.QuantizationParameters, where: string): Quanti
   const maxLen = q.maxLength();
   if (scaleLen === 0 && zpLen === 0 && minLen === 0 && maxLen === 0) return null;
   const quant: Quantization = {
-    scale: intList(scaleLen, (i) => q.scale(i)),
-    zeroPoint: intList(zpLen, (i) => {
+    scale: b.intList(scaleLen, (i) => q.scale(i)),
+    zeroPoint: b.intList(zpLen, (i) => {
       const v = q.zeroPoint(i);
       if (v === null) return 0;
       if (v > 2147483647n || v < -2147483648n) {
@@ -257,7 +277,7 @@ function decodeQuantization(q: fb.QuantizationParameters, where: string): Quanti
     }),
     quantizedDimension: q.quantizedDimension(),
   };
-  if (minLen > 0) quant.min = intList(minLen, (i) => q.min(i));
-  if (maxLen > 0) quant.max = intList(maxLen, (i) => q.max(i));
+  if (minLen > 0) quant.min = b.intList(minLen, (i) => q.min(i));
+  if (maxLen > 0) quant.max = b.intList(maxLen, (i) => q.max(i));
   return quant;
 }

@@ -1,8 +1,11 @@
 /**
  * Consistency checks of a decoded model: everything that the flatbuffer
  * layout alone cannot guarantee and that a kernel or planner would otherwise
- * trip over (indices out of range, constant data that does not match its
- * tensor's shape, quantization parameters that do not fit the tensor).
+ * trip over: indices out of range, constant data that does not match its
+ * tensor's shape, tensors too large for any runtime, quantization parameters
+ * that do not fit the tensor or its type, and a dataflow that cannot run in
+ * the order the operators are listed (a tensor read before any operator
+ * writes it, written twice, or a constant overwritten).
  */
 import {
   TENSOR_TYPE_BYTES,
@@ -16,6 +19,19 @@ import { TfliteFormatError } from '../errors';
 
 /** Largest dimension accepted; larger ones cannot fit any device's memory. */
 const MAX_DIM = 1 << 30;
+/**
+ * Most elements a tensor may have: TFLite sizes tensors in bytes with int
+ * arithmetic on 32-bit devices and TFLM's arena is addressed with 32 bits.
+ */
+const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/** Zero-point ranges of the integer types (TFLite quantization spec). */
+const ZERO_POINT_RANGE: Record<string, [number, number] | undefined> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int16: [-32768, 32767],
+  int4: [-8, 7],
+};
 
 export function validateModel(model: TfliteModel): void {
   if (model.subgraphs.length === 0) throw new TfliteFormatError('model has no subgraphs');
@@ -72,6 +88,54 @@ function validateSubgraph(model: TfliteModel, sg: SubGraphDef, s: number): void 
     op.outputs.forEach((t, i) => checkIndex(t, `${name} output ${i}`, false));
     (op.intermediates ?? []).forEach((t, i) => checkIndex(t, `${name} intermediate ${i}`, false));
   });
+  validateDataflow(model, sg, where);
+}
+
+/**
+ * The operators must be runnable in the order listed (TFLite and TFLM run
+ * them in that order): every tensor an operator reads is a constant, a
+ * variable, a subgraph input or the output of an earlier operator; no tensor
+ * is written twice; no operator writes a constant or a subgraph input.
+ */
+function validateDataflow(model: TfliteModel, sg: SubGraphDef, where: string): void {
+  const ready = new Set<number>(sg.inputs);
+  const isInput = new Set<number>(sg.inputs);
+  const producer = new Map<number, number>();
+  sg.tensors.forEach((t, i) => {
+    if (t.isVariable || (model.buffers[t.buffer]?.data.length ?? 0) > 0) ready.add(i);
+    // A tensor that holds no data (a zero-sized or scalar placeholder) cannot be read wrongly.
+    else if (t.shape.some((d) => d === 0)) ready.add(i);
+  });
+  sg.operators.forEach((op, o) => {
+    const name = `operator ${o} (${operatorName(model, op)})`;
+    op.inputs.forEach((t, i) => {
+      if (t < 0 || ready.has(t)) return;
+      throw new TfliteFormatError(
+        `${where} ${name} input ${i} reads tensor ${t} "${sg.tensors[t].name}" before any operator writes it`,
+      );
+    });
+    op.outputs.forEach((t) => {
+      const tensor = sg.tensors[t];
+      if ((model.buffers[tensor.buffer]?.data.length ?? 0) > 0) {
+        throw new TfliteFormatError(
+          `${where} ${name} writes tensor ${t} "${tensor.name}", which is a constant`,
+        );
+      }
+      if (isInput.has(t)) {
+        throw new TfliteFormatError(
+          `${where} ${name} writes tensor ${t} "${tensor.name}", which is a subgraph input`,
+        );
+      }
+      const earlier = producer.get(t);
+      if (earlier !== undefined) {
+        throw new TfliteFormatError(
+          `${where} ${name} writes tensor ${t} "${tensor.name}", already written by operator ${earlier}`,
+        );
+      }
+      producer.set(t, o);
+      ready.add(t);
+    });
+  });
 }
 
 function validateTensor(model: TfliteModel, t: TensorDef, where: string): void {
@@ -79,6 +143,16 @@ function validateTensor(model: TfliteModel, t: TensorDef, where: string): void {
     if (!Number.isInteger(d) || d < 0 || d > MAX_DIM) {
       throw new TfliteFormatError(`${where} has invalid dimension ${d} in shape [${t.shape}]`);
     }
+  }
+  if (elementCount(t.shape) > MAX_ELEMENTS) {
+    throw new TfliteFormatError(
+      `${where} has shape [${t.shape}]: ${elementCount(t.shape)} elements, more than ${MAX_ELEMENTS}`,
+    );
+  }
+  if (t.shapeSignature && t.shapeSignature.length !== t.shape.length) {
+    throw new TfliteFormatError(
+      `${where} has shape [${t.shape}] but shape_signature [${t.shapeSignature}] of another rank`,
+    );
   }
   if (t.buffer >= Math.max(model.buffers.length, 1)) {
     throw new TfliteFormatError(
@@ -105,7 +179,11 @@ function validateTensor(model: TfliteModel, t: TensorDef, where: string): void {
     }
     if (q.scale.length > 1) {
       const dim = t.shape[q.quantizedDimension];
-      if (dim === undefined || dim !== q.scale.length) {
+      // TensorFlow's converter has written biases with the quantized_dimension
+      // of their weights (3 on a rank-1 bias in TFLM's person_detect.tflite);
+      // TFLM never reads it for a bias, so such a vector is accepted.
+      const staleBiasAxis = t.shape.length === 1 && t.shape[0] === q.scale.length;
+      if ((dim === undefined || dim !== q.scale.length) && !staleBiasAxis) {
         throw new TfliteFormatError(
           `${where}: ${q.scale.length} per-channel scales along dimension ${q.quantizedDimension} of shape [${t.shape}]`,
         );
@@ -114,6 +192,14 @@ function validateTensor(model: TfliteModel, t: TensorDef, where: string): void {
     for (const sc of q.scale) {
       if (!Number.isFinite(sc) || sc < 0) {
         throw new TfliteFormatError(`${where}: invalid quantization scale ${sc}`);
+      }
+    }
+    const range = ZERO_POINT_RANGE[t.type];
+    for (const zp of q.zeroPoint) {
+      if (range && (zp < range[0] || zp > range[1])) {
+        throw new TfliteFormatError(
+          `${where}: zero point ${zp} is outside the ${t.type} range [${range[0]}, ${range[1]}]`,
+        );
       }
     }
   }

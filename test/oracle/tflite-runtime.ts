@@ -16,6 +16,17 @@ export interface OracleOutput {
 export interface OracleResult {
   inputs: { name: string; shape: number[]; dtype: string }[];
   outputs: OracleOutput[];
+  /** Outputs of `sequence` steps, in order (RunOptions.sequence). */
+  steps?: OracleOutput[][];
+  /** Invokes of the runtime's own infer() in `ms` (RunOptions.timeMs). */
+  timing?: { invokes: number; ms: number };
+}
+
+export interface RunOptions {
+  /** More input sets invoked in order on the same loaded model (stateful models). */
+  sequence?: ArrayLike<number>[][];
+  /** Also time the runtime's infer() for about this many milliseconds. */
+  timeMs?: number;
 }
 
 // The child script is plain JavaScript kept beside the TypeScript sources.
@@ -52,12 +63,18 @@ export class TfliteOracle {
   }
 
   /** Runs `model` on `inputs` (one flat array per model input) in the real runtime. */
-  run(model: Uint8Array, inputs: ArrayLike<number>[]): Promise<OracleResult> {
+  run(
+    model: Uint8Array,
+    inputs: ArrayLike<number>[],
+    options: RunOptions = {},
+  ): Promise<OracleResult> {
     const id = this.nextId++;
     const req = {
       id,
       model: Buffer.from(model).toString('base64'),
       inputs: inputs.map((d) => ({ data: Array.from(d) })),
+      sequence: options.sequence?.map((set) => set.map((d) => ({ data: Array.from(d) }))),
+      timeMs: options.timeMs,
     };
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

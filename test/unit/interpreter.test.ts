@@ -1,12 +1,29 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
+import { GraphBuilder } from '../../src/tflite/convert/graph-builder';
+import { BuiltinOperator } from '../../src/tflite/model';
+import { writeModel } from '../../src/tflite/writer';
 import { Interpreter } from '../../src/runtime/interpreter';
 import { runJson } from '../../src/runtime/io';
+import { planArena } from '../../src/runtime/memory';
 import { anyBuffersOverlap } from '../../src/runtime/planner';
-import { ValidationError, UnsupportedError } from '../../src/errors';
+import { OpResolver } from '../../src/runtime/resolver';
+import { fullyConnected } from '../../src/runtime/kernels/fully-connected';
+import { ValidationError, UnsupportedError, TinymlError } from '../../src/errors';
 import { sharedModel } from '../helpers/paths';
 
-describe('interpreter (float32)', () => {
+function subModel(): Uint8Array {
+  const g = new GraphBuilder();
+  const a = g.addTensor('a', [1, 4]);
+  const b = g.addTensor('b', [1, 4]);
+  const y = g.addTensor('y', [1, 4]);
+  g.addOperator(BuiltinOperator.SUB, [a, b], [y]);
+  const z = g.addTensor('z', [1, 4]);
+  g.addOperator(BuiltinOperator.ADD, [y, b], [z]);
+  return writeModel(g.finish([a, b], [z], 'sub then add'));
+}
+
+describe('interpreter', () => {
   it("runs TFLM's hello_world_float.tflite within 0.05 of sin(x) (hello_world_test.cc)", () => {
     const interp = new Interpreter(readFileSync(sharedModel('hello_world_float.tflite')));
     for (const x of [0, 1, 3, 5]) {
@@ -24,20 +41,84 @@ describe('interpreter (float32)', () => {
     assert.ok(Math.abs((interp.outputs[0].data[0] as number) - 0.8630436) < 1e-5);
   });
 
+  it('gives the int8 value the real TFLite runtime gives for hello_world_int8 at -63 (125, ORACLES.md)', () => {
+    const interp = new Interpreter(readFileSync(sharedModel('hello_world_int8.tflite')));
+    interp.setInput(0, [-63]);
+    interp.invoke();
+    assert.equal(interp.outputs[0].data[0], 125);
+  });
+
   it('lays tensors out in one arena without overlapping live buffers', () => {
-    const interp = new Interpreter(readFileSync(sharedModel('hello_world_float.tflite')));
-    assert.ok(interp.layout.arenaBytes > 0);
-    const { requests, offsets, arenaBytes } = interp.layout;
-    assert.equal(anyBuffersOverlap(requests, { offsets, arenaBytes }), false);
+    for (const name of [
+      'hello_world_float.tflite',
+      'person_detect.tflite',
+      'micro_speech_quantized.tflite',
+    ]) {
+      const interp = new Interpreter(readFileSync(sharedModel(name)));
+      assert.ok(interp.layout.arenaBytes > 0);
+      const { requests, offsets, arenaBytes } = interp.layout;
+      assert.equal(anyBuffersOverlap(requests, { offsets, arenaBytes }), false, name);
+      for (let i = 0; i < requests.length; i++) {
+        assert.ok(offsets[i] % 16 === 0 && offsets[i] + requests[i].size <= arenaBytes, name);
+      }
+    }
+  });
+
+  it('allocates the arena that planArena (and so inspect) reports', () => {
+    const bytes = readFileSync(sharedModel('keyword_scrambled_8bit.tflite'));
+    const interp = new Interpreter(bytes);
+    const planned = planArena(interp.model);
+    assert.equal(interp.arena.byteLength, planned.arenaBytes);
+    assert.deepEqual(interp.layout.offsets, planned.offsets);
+    // SVDF asks for two int32 scratch buffers per operator (svdf_common.cc).
+    assert.equal(planned.scratchOffsets.length, 14);
   });
 
   it('fails at load time naming an unsupported op and the model op list', () => {
     assert.throws(
-      () => new Interpreter(readFileSync(sharedModel('simple_add_model.tflite'))),
+      () => new Interpreter(subModel()),
       (err: Error) =>
         err instanceof UnsupportedError &&
-        /op ADD is not supported.*the model uses ADD/.test(err.message),
+        /op SUB is not supported.*the model uses SUB, ADD; supported: .*FULLY_CONNECTED/.test(
+          err.message,
+        ),
     );
+  });
+
+  it('runs only the ops an explicit resolver registers, and refuses duplicates', () => {
+    const resolver = new OpResolver().add(BuiltinOperator.FULLY_CONNECTED, fullyConnected);
+    const bytes = readFileSync(sharedModel('micro_speech_quantized.tflite'));
+    assert.throws(
+      () => new Interpreter(bytes, { resolver }),
+      /op RESHAPE is not supported.*supported: FULLY_CONNECTED$/,
+    );
+    assert.throws(
+      () => resolver.add(BuiltinOperator.FULLY_CONNECTED, fullyConnected),
+      (e: Error) =>
+        e instanceof TinymlError && /FULLY_CONNECTED is already registered/.test(e.message),
+    );
+  });
+
+  it('refuses a model whose arena exceeds the limit', () => {
+    assert.throws(
+      () =>
+        new Interpreter(readFileSync(sharedModel('person_detect.tflite')), { maxArenaBytes: 1000 }),
+      /needs a 55296-byte arena; the limit is 1000/,
+    );
+  });
+
+  it('quantizes real inputs and dequantizes outputs of an int8 model', () => {
+    const interp = new Interpreter(readFileSync(sharedModel('hello_world_int8.tflite')));
+    const q = interp.inputs[0].quantization!;
+    interp.setInputFloat(0, [1.57]);
+    // round(1.57 / scale) + zero point, the same integer a QUANTIZE op gives.
+    assert.equal(
+      interp.inputs[0].data[0],
+      Math.round(1.57 / Math.fround(q.scale[0])) + q.zeroPoint[0],
+    );
+    interp.invoke();
+    const y = interp.outputFloat(0)[0];
+    assert.ok(Math.abs(y - Math.sin(1.57)) < 0.05, `${y}`);
   });
 
   it('validates input counts and ranges with one clear error', () => {
@@ -48,5 +129,19 @@ describe('interpreter (float32)', () => {
     );
     assert.throws(() => runJson(interp, ['a']), ValidationError);
     assert.throws(() => runJson(interp, {}), ValidationError);
+    const int8 = new Interpreter(readFileSync(sharedModel('hello_world_int8.tflite')));
+    assert.throws(() => runJson(int8, [200]), /int8 input .* takes integers in \[-128, 127\]/);
+  });
+
+  it('keeps variable state across invokes and resets it (SVDF)', () => {
+    const interp = new Interpreter(readFileSync(sharedModel('keyword_scrambled_8bit.tflite')));
+    const state = interp.tensors.find((t) => t.isVariable)!;
+    const zp = state.quantization!.zeroPoint[0];
+    assert.ok((state.data as Int8Array).every((v) => v === zp));
+    interp.setInput(0, new Array(96).fill(1000));
+    interp.invoke();
+    assert.ok((state.data as Int8Array).some((v) => v !== zp));
+    interp.reset();
+    assert.ok((state.data as Int8Array).every((v) => v === zp));
   });
 });

@@ -32,6 +32,10 @@ describe('tflite reader', () => {
       'hello_world_float.tflite',
       'hello_world_int8.tflite',
       'micro_speech_quantized.tflite',
+      'person_detect.tflite',
+      'keyword_scrambled_8bit.tflite',
+      'simple_add_model.tflite',
+      ...['conv', 'add', 'pad'].flatMap((k) => [0, 1, 2, 3].map((i) => `seanet/${k}${i}.tflite`)),
     ]) {
       const model = readModel(readFileSync(sharedModel(name)));
       assert.deepEqual(readModel(writeModel(model)), model, name);

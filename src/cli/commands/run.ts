@@ -7,14 +7,16 @@ export const run: Command = {
   name: 'run',
   summary: "run a .tflite on an input with the project's interpreter",
   usage:
-    'tinyml run M.tflite --input IN.json [--json]\n' +
-    '  IN.json: an array with one entry per model input, or a bare array for a single-input model',
-  options: { input: { type: 'string' }, json: { type: 'boolean' } },
+    'tinyml run M.tflite --input IN.json [--json] [--float]\n' +
+    '  IN.json: an array with one entry per model input, or a bare array for a single-input model\n' +
+    "  values are the tensors' own (integers for int8); --float takes real values for quantized\n" +
+    '  inputs (quantized with their scale and zero point) and prints dequantized outputs',
+  options: { input: { type: 'string' }, json: { type: 'boolean' }, float: { type: 'boolean' } },
   async run(args, io) {
     const model = await readBytes(positional(args, 0, 'M.tflite'));
     const input = await readJson(str(args, 'input', true)!);
     const interp = new Interpreter(model);
-    const result = runJson(interp, input);
+    const result = runJson(interp, input, { float: args.values.float === true });
     if (args.values.json) {
       io.out(JSON.stringify(result));
     } else {

@@ -1,22 +1,66 @@
 /**
- * FULLY_CONNECTED: output[b, o] = act(sum_i input[b, i] * weights[o, i] + bias[o]).
- * Weights are [outputDepth, accumDepth] (TFLite layout); the input is treated as
- * [batches, accumDepth] whatever its rank, as the reference kernel does.
+ * FULLY_CONNECTED: output[b, o] = act(sum_d input[b, d] * weights[o, d] + bias[o]).
+ * Weights are [outputDepth, accumDepth] (TFLite layout); the input is read as
+ * [batches, accumDepth] whatever its rank, batches coming from the output's
+ * shape, as the reference kernels do (kernels/internal/reference/
+ * fully_connected.h and integer_ops/fully_connected.h, micro/kernels/
+ * fully_connected_common.cc).
+ *
+ * int8: acc = sum (w + weights_offset) * (x + input_offset) + bias, int32,
+ * rescaled per tensor or per channel. With constant symmetric weights the
+ * sum splits into sum w * x + input_offset * sum w, and the second term joins
+ * the bias once in prepare(); integer sums are exact in any order, so this is
+ * the reference's result. int16 activations with int8 weights accumulate in
+ * int64 when the bias is int64 (16x8 quantization), in int32 otherwise.
  */
 import type { ActivationName } from '../../tflite/model';
-import { expectType, input, KernelError, output, type Kernel } from '../kernel';
-import { floatActivationRange } from './activation-range';
+import {
+  expectType,
+  fusedActivation,
+  input,
+  KernelError,
+  optionalInput,
+  output,
+  requireQuantization,
+  type Kernel,
+  type NodeContext,
+} from '../kernel';
+import { floatActivationRange, quantizedActivationRange } from '../quant/activation';
+import {
+  multiplyByQuantizedMultiplier,
+  multiplyByQuantizedMultiplier64,
+} from '../quant/multiplier';
+import { biasValues, perChannelMultipliers, perTensorConvMultiplier } from './quant-params';
 
-export interface FullyConnectedParams {
+export interface FullyConnectedShape {
   batches: number;
   accumDepth: number;
   outputDepth: number;
+}
+
+export interface FullyConnectedFloatParams extends FullyConnectedShape {
   activationMin: number;
   activationMax: number;
 }
 
+export interface FullyConnectedQuantParams extends FullyConnectedShape {
+  inputOffset: number;
+  weightsOffset: number;
+  outputOffset: number;
+  /** One entry per output channel (a per-tensor multiplier is broadcast). */
+  outputMultiplier: Int32Array;
+  outputShift: Int32Array;
+  quantizedActivationMin: number;
+  quantizedActivationMax: number;
+  /** bias[o] + input_offset * sum_d w[o, d] when the weights are constant and symmetric. */
+  accBase: Float64Array | null;
+  bias: Float64Array;
+  /** int16 activations with an int64 bias: requantize with the 64-bit variant. */
+  int64Accumulator: boolean;
+}
+
 export function fullyConnectedFloat(
-  p: FullyConnectedParams,
+  p: FullyConnectedFloatParams,
   inputData: Float32Array,
   weights: Float32Array,
   bias: Float32Array | null,
@@ -35,45 +79,194 @@ export function fullyConnectedFloat(
   }
 }
 
-export const fullyConnected: Kernel<FullyConnectedParams> = {
+/** int8 or int16 activations, int8 weights: the integer reference, generic form. */
+export function fullyConnectedQuantized(
+  p: FullyConnectedQuantParams,
+  inputData: Int8Array | Int16Array,
+  weights: Int8Array,
+  out: Int8Array | Int16Array,
+): void {
+  const { batches, accumDepth, outputDepth, inputOffset, weightsOffset, outputOffset } = p;
+  const { outputMultiplier, outputShift, accBase, bias, int64Accumulator } = p;
+  const min = p.quantizedActivationMin;
+  const max = p.quantizedActivationMax;
+  for (let b = 0; b < batches; b++) {
+    const inBase = b * accumDepth;
+    for (let o = 0; o < outputDepth; o++) {
+      const wBase = o * accumDepth;
+      let acc: number;
+      if (accBase) {
+        acc = accBase[o];
+        for (let d = 0; d < accumDepth; d++) acc += weights[wBase + d] * inputData[inBase + d];
+      } else {
+        acc = bias[o];
+        for (let d = 0; d < accumDepth; d++) {
+          acc += (weights[wBase + d] + weightsOffset) * (inputData[inBase + d] + inputOffset);
+        }
+      }
+      let scaled = int64Accumulator
+        ? multiplyByQuantizedMultiplier64(acc, outputMultiplier[o], outputShift[o])
+        : multiplyByQuantizedMultiplier(acc | 0, outputMultiplier[o], outputShift[o]);
+      scaled += outputOffset;
+      out[b * outputDepth + o] = scaled < min ? min : scaled > max ? max : scaled;
+    }
+  }
+}
+
+type FullyConnectedData =
+  | { kind: 'float'; p: FullyConnectedFloatParams }
+  | { kind: 'quantized'; p: FullyConnectedQuantParams };
+
+function shapeOf(node: NodeContext): FullyConnectedShape {
+  const x = input(node, 0);
+  const w = input(node, 1);
+  const y = output(node, 0);
+  if (w.shape.length < 2) throw new KernelError(node, `weights must be 2-D, got [${w.shape}]`);
+  const accumDepth = w.shape[w.shape.length - 1];
+  const outputDepth = y.shape[y.shape.length - 1] ?? 1;
+  const weightRows = w.shape[w.shape.length - 2];
+  if (outputDepth > weightRows) {
+    throw new KernelError(
+      node,
+      `output depth ${outputDepth} exceeds the ${weightRows} rows of weights [${w.shape}]`,
+    );
+  }
+  const batches = outputDepth === 0 ? 0 : countOf(y.shape) / outputDepth;
+  if (countOf(x.shape) < batches * accumDepth) {
+    throw new KernelError(
+      node,
+      `input [${x.shape}] holds ${countOf(x.shape)} values; ${batches} batches of ${accumDepth} are needed`,
+    );
+  }
+  return { batches, accumDepth, outputDepth };
+}
+
+function countOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function prepareQuantized(
+  node: NodeContext,
+  shape: FullyConnectedShape,
+): FullyConnectedQuantParams {
+  const x = input(node, 0);
+  const w = input(node, 1);
+  const bias = optionalInput(node, 2);
+  const y = output(node, 0);
+  expectType(node, w, 'int8');
+  const inQ = requireQuantization(node, x);
+  const wQ = requireQuantization(node, w);
+  const outQ = requireQuantization(node, y);
+  const scales = w.quantization!.scale;
+  let outputMultiplier: Int32Array;
+  let outputShift: Int32Array;
+  if (scales.length > 1) {
+    ({ multiplier: outputMultiplier, shift: outputShift } = perChannelMultipliers(
+      node,
+      inQ.scale,
+      w,
+      outQ.scale,
+      shape.outputDepth,
+    ));
+  } else {
+    const m = perTensorConvMultiplier(inQ.scale, wQ.scale, outQ.scale);
+    outputMultiplier = new Int32Array(shape.outputDepth).fill(m.multiplier);
+    outputShift = new Int32Array(shape.outputDepth).fill(m.shift);
+  }
+  let int64Accumulator = false;
+  if (bias) {
+    if (x.type === 'int16') {
+      expectType(node, bias, 'int32', 'int64');
+      int64Accumulator = bias.type === 'int64';
+    } else {
+      expectType(node, bias, 'int32');
+    }
+  } else if (x.type === 'int16') {
+    int64Accumulator = node.options?.quantizedBiasType !== 'int32';
+  }
+  const biasData = biasValues(node, bias, shape.outputDepth);
+  const inputOffset = -inQ.zeroPoint;
+  const weightsOffset = -wQ.zeroPoint;
+  let accBase: Float64Array | null = null;
+  if (w.isConstant && weightsOffset === 0 && (!bias || bias.isConstant)) {
+    accBase = new Float64Array(shape.outputDepth);
+    const wd = w.data as Int8Array;
+    for (let o = 0; o < shape.outputDepth; o++) {
+      let sum = 0;
+      for (let d = 0; d < shape.accumDepth; d++) sum += wd[o * shape.accumDepth + d];
+      accBase[o] = biasData[o] + inputOffset * sum;
+    }
+  }
+  const [quantizedActivationMin, quantizedActivationMax] = quantizedActivationRange(
+    fusedActivation(node),
+    y.type,
+    outQ.scale,
+    outQ.zeroPoint,
+  );
+  return {
+    ...shape,
+    inputOffset,
+    weightsOffset,
+    outputOffset: outQ.zeroPoint,
+    outputMultiplier,
+    outputShift,
+    quantizedActivationMin,
+    quantizedActivationMax,
+    accBase: bias && !bias.isConstant ? null : accBase,
+    bias: biasData,
+    int64Accumulator,
+  };
+}
+
+export const fullyConnected: Kernel<FullyConnectedData> = {
   prepare(node) {
     const x = input(node, 0);
     const w = input(node, 1);
-    const bias = node.inputs[2] ?? null;
     const y = output(node, 0);
-    expectType(node, x, 'float32');
-    expectType(node, w, 'float32');
-    expectType(node, y, 'float32');
-    if (w.shape.length !== 2) throw new KernelError(node, `weights must be 2-D, got [${w.shape}]`);
-    const [outputDepth, accumDepth] = w.shape;
-    if (x.data.length % accumDepth !== 0) {
-      throw new KernelError(
-        node,
-        `input of ${x.data.length} values is not a multiple of ${accumDepth}`,
+    if (x.type !== y.type) {
+      throw new KernelError(node, `input type ${x.type} and output type ${y.type} differ`);
+    }
+    expectType(node, x, 'float32', 'int8', 'int16');
+    const shape = shapeOf(node);
+    if (x.type === 'float32') {
+      expectType(node, w, 'float32');
+      const bias = optionalInput(node, 2);
+      if (bias && bias.data.length !== shape.outputDepth) {
+        throw new KernelError(
+          node,
+          `bias has ${bias.data.length} values, expected ${shape.outputDepth}`,
+        );
+      }
+      const [activationMin, activationMax] = floatActivationRange(
+        fusedActivation(node) as ActivationName,
       );
+      return { kind: 'float', p: { ...shape, activationMin, activationMax } };
     }
-    if (bias && bias.data.length !== outputDepth) {
-      throw new KernelError(node, `bias has ${bias.data.length} values, expected ${outputDepth}`);
-    }
-    const batches = x.data.length / accumDepth;
-    if (y.data.length !== batches * outputDepth) {
-      throw new KernelError(
-        node,
-        `output has ${y.data.length} values, expected ${batches * outputDepth}`,
-      );
-    }
-    const act = node.options?.fusedActivationFunction as ActivationName | undefined;
-    const [activationMin, activationMax] = floatActivationRange(act);
-    return { batches, accumDepth, outputDepth, activationMin, activationMax };
+    return { kind: 'quantized', p: prepareQuantized(node, shape) };
   },
-  eval(node, p) {
-    const bias = node.inputs[2];
-    fullyConnectedFloat(
-      p,
-      node.inputs[0]!.data as Float32Array,
-      node.inputs[1]!.data as Float32Array,
-      bias ? (bias.data as Float32Array) : null,
-      node.outputs[0].data as Float32Array,
-    );
+  eval(node, data) {
+    if (data.kind === 'float') {
+      const bias = node.inputs[2];
+      fullyConnectedFloat(
+        data.p,
+        node.inputs[0]!.data as Float32Array,
+        node.inputs[1]!.data as Float32Array,
+        bias ? (bias.data as Float32Array) : null,
+        node.outputs[0].data as Float32Array,
+      );
+    } else {
+      const p = data.p;
+      if (!p.accBase) {
+        // Non-constant weights or bias: read the bias now.
+        const bias = node.inputs[2];
+        if (bias) for (let o = 0; o < p.outputDepth; o++) p.bias[o] = Number(bias.data[o]);
+      }
+      fullyConnectedQuantized(
+        p,
+        node.inputs[0]!.data as Int8Array,
+        node.inputs[1]!.data as Int8Array,
+        node.outputs[0].data as Int8Array,
+      );
+    }
   },
 };

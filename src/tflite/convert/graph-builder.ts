@@ -1,6 +1,9 @@
 /**
  * Accumulates tensors, constant buffers, operator codes and operators of one
- * subgraph while a converter walks a model, and assembles the TfliteModel.
+ * subgraph while a converter walks a model, and assembles the TfliteModel:
+ * tensors and buffers nothing refers to any more (left behind by the graph
+ * rewrites in fuse.ts) are dropped, and every operator code gets the version
+ * TensorFlow's converter would give it (op-version.ts).
  */
 import {
   SCHEMA_VERSION,
@@ -14,6 +17,7 @@ import {
   type TfliteModel,
 } from '../model';
 import { withDefaults } from '../options';
+import { updateOpVersions } from '../op-version';
 
 export type ConstData = Float32Array | Int32Array | Int8Array | Uint8Array | Int16Array;
 
@@ -43,6 +47,35 @@ export class GraphBuilder {
     if (quantization) tensor.quantization = quantization;
     this.tensors.push(tensor);
     return this.tensors.length - 1;
+  }
+
+  /** A constant tensor with its own buffer. */
+  constant(
+    name: string,
+    shape: number[],
+    data: ConstData,
+    type: TensorTypeName = 'float32',
+  ): number {
+    return this.addTensor(name, shape, type, data);
+  }
+
+  /** An int32 constant vector (shapes, axes, paddings). */
+  int32(name: string, values: number[], shape: number[] = [values.length]): number {
+    return this.constant(name, shape, Int32Array.from(values), 'int32');
+  }
+
+  /** The float32 values of a constant tensor (a copy), or undefined. */
+  constantValues(index: number): Float32Array | undefined {
+    const t = this.tensors[index];
+    if (!t || t.type !== 'float32' || t.buffer === 0) return undefined;
+    const data = this.buffers[t.buffer].data;
+    return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+  }
+
+  /** Replaces a constant tensor's data (same size) with `values`. */
+  setConstant(index: number, values: Float32Array): void {
+    const t = this.tensors[index];
+    this.buffers[t.buffer] = { data: new Uint8Array(values.buffer.slice(0)) };
   }
 
   /** Index of the operator code, registering it on first use. */
@@ -83,14 +116,62 @@ export class GraphBuilder {
     return { name, buffer: this.buffers.length - 1 };
   }
 
+  /**
+   * Drops tensors no operator or graph input/output uses, buffers no tensor
+   * uses and operator codes no operator uses, renumbering the rest in order.
+   * Returns the renumbered graph inputs and outputs.
+   */
+  compact(inputs: number[], outputs: number[]): { inputs: number[]; outputs: number[] } {
+    const used = new Set<number>([...inputs, ...outputs]);
+    for (const op of this.operators) {
+      for (const t of [...op.inputs, ...op.outputs]) if (t >= 0) used.add(t);
+    }
+    const tensorMap = new Map<number, number>();
+    const keptTensors: TensorDef[] = [];
+    this.tensors.forEach((t, i) => {
+      if (!used.has(i)) return;
+      tensorMap.set(i, keptTensors.length);
+      keptTensors.push(t);
+    });
+    const bufferMap = new Map<number, number>([[0, 0]]);
+    const keptBuffers = [this.buffers[0]];
+    for (const t of keptTensors) {
+      if (t.buffer === 0) continue;
+      if (!bufferMap.has(t.buffer)) {
+        bufferMap.set(t.buffer, keptBuffers.length);
+        keptBuffers.push(this.buffers[t.buffer]);
+      }
+      t.buffer = bufferMap.get(t.buffer)!;
+    }
+    const codeMap = new Map<number, number>();
+    const keptCodes: OperatorCodeDef[] = [];
+    for (const op of this.operators) {
+      if (!codeMap.has(op.opcodeIndex)) {
+        codeMap.set(op.opcodeIndex, keptCodes.length);
+        keptCodes.push(this.operatorCodes[op.opcodeIndex]);
+      }
+      op.opcodeIndex = codeMap.get(op.opcodeIndex)!;
+      op.inputs = op.inputs.map((t) => (t < 0 ? t : tensorMap.get(t)!));
+      op.outputs = op.outputs.map((t) => tensorMap.get(t)!);
+    }
+    this.tensors.splice(0, this.tensors.length, ...keptTensors);
+    this.buffers.splice(0, this.buffers.length, ...keptBuffers);
+    this.operatorCodes.splice(0, this.operatorCodes.length, ...keptCodes);
+    return {
+      inputs: inputs.map((t) => tensorMap.get(t)!),
+      outputs: outputs.map((t) => tensorMap.get(t)!),
+    };
+  }
+
   finish(
-    inputs: number[],
-    outputs: number[],
+    graphInputs: number[],
+    graphOutputs: number[],
     description: string,
     metadata: { name: string; bytes: Uint8Array }[] = [],
   ): TfliteModel {
+    const { inputs, outputs } = this.compact(graphInputs, graphOutputs);
     const entries = metadata.map((m) => this.metadataEntry(m.name, m.bytes));
-    return {
+    const model: TfliteModel = {
       version: SCHEMA_VERSION,
       description,
       operatorCodes: this.operatorCodes,
@@ -108,5 +189,7 @@ export class GraphBuilder {
         },
       ],
     };
+    updateOpVersions(model);
+    return model;
   }
 }

@@ -1,0 +1,164 @@
+/**
+ * The example flows run headless (node-red-node-test-helper, the real core
+ * nodes and ours) and do what their descriptions promise. The browser suite
+ * (editor.test.ts) checks that they import in the editor; this one checks
+ * that they work, so no example ships that only looks right.
+ */
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import helper from 'node-red-node-test-helper';
+import type { NodeMessage } from 'node-red';
+import trainNode from '../../nodes/train';
+import convertNode from '../../nodes/convert';
+import optimizeNode from '../../nodes/optimize';
+import inferNode from '../../nodes/infer';
+import fleetNode from '../../nodes/fleet';
+import deployNode from '../../nodes/deploy';
+import { startBroker, type EmbeddedBroker } from '../../src/fleet/broker';
+import { DeviceAgent } from '../../src/device/agent';
+import { ROOT } from '../helpers/paths';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const core = [
+  require('@node-red/nodes/core/common/20-inject.js'),
+  require('@node-red/nodes/core/common/21-debug.js'),
+  require('@node-red/nodes/core/common/25-catch.js'),
+  require('@node-red/nodes/core/common/90-comment.js'),
+  require('@node-red/nodes/core/function/10-function.js'),
+  require('@node-red/nodes/core/function/10-switch.js'),
+];
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+helper.init(require.resolve('node-red'));
+
+type Flow = Record<string, unknown>[];
+type Msg = NodeMessage & Record<string, unknown>;
+
+function example(name: string): Flow {
+  return JSON.parse(readFileSync(join(ROOT, 'flows', name), 'utf8')) as Flow;
+}
+
+/** Adds a helper node wired after `from`, and returns the messages it collects. */
+function tap(flow: Flow, from: string, id: string): void {
+  const n = flow.find((x) => x.id === from)!;
+  (n.wires as string[][])[0].push(id);
+  flow.push({ id, type: 'helper', z: n.z, x: 0, y: 0 });
+}
+
+function collect(id: string): Msg[] {
+  const got: Msg[] = [];
+  (helper.getNode(id) as unknown as { on: (e: string, f: (m: Msg) => void) => void }).on(
+    'input',
+    (m) => got.push(m),
+  );
+  return got;
+}
+
+async function until(pred: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('example flows run', function () {
+  this.timeout(120000);
+  afterEach(async () => {
+    await helper.unload();
+  });
+
+  it('anomaly detection: the autoencoder flags every bearing fault and no healthy window', async () => {
+    const flow = example('anomaly-detection-autoencoder.json');
+    // The test drives the sensor itself instead of waiting for 1 s ticks.
+    for (const n of flow) if (n.type === 'inject') n.repeat = '';
+    tap(flow, 'tinyml_anomaly_error', 'out');
+    tap(flow, 'tinyml_anomaly_catch', 'errors');
+    await helper.load(
+      [...core, trainNode, convertNode, optimizeNode, inferNode] as never,
+      flow as never,
+    );
+    const out = collect('out');
+    const errors = collect('errors');
+    helper.getNode('tinyml_anomaly_inject').receive({ payload: Date.now() });
+    await until(
+      () => out.some((m) => m.topic === 'threshold') || errors.length > 0,
+      90000,
+      'the calibrated threshold',
+    );
+    assert.deepEqual(
+      errors.map((e) => (e.error as Error).message),
+      [],
+    );
+    const sensor = helper.getNode('tinyml_anomaly_sensor');
+    for (let i = 0; i < 60; i++) sensor.receive({ payload: i });
+    await until(() => out.length >= 61, 20000, '60 scored windows');
+    const scored = out
+      .filter((m) => m.topic === 'reconstruction error')
+      .map((m) => m.payload as { anomaly: boolean; truth: string; error: number });
+    const faults = scored.filter((s) => s.truth === 'fault');
+    const healthy = scored.filter((s) => s.truth === 'healthy');
+    assert.ok(faults.length >= 5, `only ${faults.length} faults in 60 windows`);
+    assert.deepEqual(
+      faults.filter((s) => !s.anomaly).map((s) => s.error),
+      [],
+      'faults missed',
+    );
+    const falseAlarms = healthy.filter((s) => s.anomaly).length;
+    assert.equal(falseAlarms, 0, `false alarms in ${healthy.length} healthy windows`);
+  });
+
+  describe('with a broker and two simulated devices', () => {
+    let broker: EmbeddedBroker;
+    let devices: DeviceAgent[];
+    before(async () => {
+      broker = await startBroker(0);
+      devices = [
+        new DeviceAgent({ broker: broker.url, id: 'sim-1', profile: 'rpi' }),
+        new DeviceAgent({ broker: broker.url, id: 'sim-esp32', profile: 'esp32' }),
+      ];
+      for (const d of devices) await d.start();
+      process.env.TINYML_BROKER = broker.url;
+    });
+    after(async () => {
+      delete process.env.TINYML_BROKER;
+      for (const d of devices ?? []) await d.stop();
+      await broker?.close();
+    });
+
+    it('mixed fleet: the Pi and the ESP32 both run the model and their chart points follow sin(x)', async () => {
+      const flow = example('mixed-fleet-chart.json');
+      tap(flow, 'tinyml_mixed_point', 'points');
+      tap(flow, 'tinyml_mixed_catch', 'errors');
+      await helper.load(
+        [...core, trainNode, convertNode, fleetNode, deployNode, inferNode] as never,
+        flow as never,
+      );
+      const points = collect('points');
+      const errors = collect('errors');
+      helper.getNode('tinyml_mixed_inject').receive({ payload: Date.now() });
+      await until(() => points.length >= 64 || errors.length > 0, 90000, '2 × 16 results');
+      assert.deepEqual(
+        errors.map((e) => (e.error as Error).message),
+        [],
+      );
+      const byDevice = new Map<string, { x: number; y: number }[]>();
+      for (const p of points) {
+        const list = byDevice.get(p.topic as string) ?? [];
+        list.push(p.payload as { x: number; y: number });
+        byDevice.set(p.topic as string, list);
+      }
+      assert.deepEqual([...byDevice.keys()].sort(), ['sim-1', 'sim-esp32', 'sin(x)']);
+      for (const id of ['sim-1', 'sim-esp32']) {
+        const pts = byDevice.get(id)!;
+        assert.equal(pts.length, 16, id);
+        for (const { x, y } of pts) {
+          assert.ok(Math.abs(y - Math.sin(x)) < 0.1, `${id}: y=${y} at x=${x}`);
+        }
+      }
+      assert.equal(devices[0].model?.name, 'sine-fleet');
+      assert.equal(devices[1].model?.name, 'sine-fleet');
+    });
+  });
+});
