@@ -95,6 +95,20 @@ describe('magnitude pruning', function () {
     model.getWeights().forEach((w, i) => assert.deepEqual(w.dataSync(), before[i]));
   });
 
+  it('global scope reaches the sparsity over all kernels together', async () => {
+    const r = await pruneMagnitude(irisModel(), iris, {
+      sparsity: 0.8,
+      epochs: 2,
+      scope: 'global',
+    });
+    const size = r.kernels.reduce((n, k) => n + k.size, 0);
+    const zeros = r.kernels.reduce((n, k) => n + k.zeros, 0);
+    assert.ok(zeros >= prunedCount(size, 0.8), `${zeros}/${size}`);
+    // One threshold: the layers end at different sparsities.
+    const s = r.kernels.map((k) => k.sparsity);
+    assert.ok(Math.max(...s) - Math.min(...s) > 0.05, s.join(', '));
+  });
+
   it('refuses a sparsity outside (0, 1) and a model without kernels', async () => {
     await assert.rejects(
       pruneMagnitude(irisModel(), iris, { sparsity: 1 }),

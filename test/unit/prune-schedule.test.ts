@@ -9,7 +9,7 @@ import {
   sparsityAt,
   type PruningSchedule,
 } from '../../src/optimize/prune/schedule';
-import { magnitudeMask, prunedCount } from '../../src/optimize/prune/mask';
+import { globalMagnitudeMasks, magnitudeMask, prunedCount } from '../../src/optimize/prune/mask';
 import { defaultSchedule } from '../../src/optimize/prune/magnitude';
 import { ValidationError } from '../../src/errors';
 
@@ -92,6 +92,21 @@ describe('magnitude masks', () => {
 
   it('breaks ties by index, so masks are reproducible', () => {
     assert.deepEqual(Array.from(magnitudeMask([1, 1, 1, 1], 0.5)), [0, 0, 1, 1]);
+  });
+
+  it('global masks rank all kernels together: large-weight layers keep more', () => {
+    const [a, b] = globalMagnitudeMasks(
+      [
+        [2, -3, 0.5],
+        [0.1, -0.2, 0.3, 0.4],
+      ],
+      4 / 7,
+    );
+    // The 4 smallest of all 7: 0.1, 0.2, 0.3, 0.4 — all of the second kernel.
+    assert.deepEqual(Array.from(a), [1, 1, 1]);
+    assert.deepEqual(Array.from(b), [0, 0, 0, 0]);
+    const [c] = globalMagnitudeMasks([[5, 1, 2]], 1 / 3, [[0, 1, 1]]);
+    assert.deepEqual(Array.from(c), [0, 1, 1]);
   });
 
   it('rejects a sparsity outside [0, 1)', () => {

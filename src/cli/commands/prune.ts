@@ -66,6 +66,7 @@ export const prune: Command = {
     'tinyml prune MODEL.json --data DATA --sparsity 0.8 [--structured] --out DIR [options]\n' +
     '  magnitude (default): zero the smallest weights of every kernel to SPARSITY over\n' +
     '    fine-tuning (polynomial schedule, Zhu & Gupta 2017); biases are kept\n' +
+    '    --scope layer|global: each kernel to SPARSITY (default), or one threshold over all\n' +
     '  --structured: remove SPARSITY of the units/filters of every hidden Dense/Conv layer\n' +
     '    (smallest L1 norms), rebuild the smaller model, fine-tune\n' +
     TRAINING_USAGE +
@@ -74,6 +75,7 @@ export const prune: Command = {
     ...TRAINING_OPTIONS,
     sparsity: { type: 'string' },
     structured: { type: 'boolean' },
+    scope: { type: 'string' },
   },
   async run(args, io) {
     const modelPath = positional(args, 0, 'MODEL.json');
@@ -84,6 +86,8 @@ export const prune: Command = {
     const { data, options } = await trainingInputs(args);
     options.sparsity = sparsity;
     if (args.values.structured) options.structured = true;
+    const scope = str(args, 'scope');
+    if (scope !== undefined) options.scope = scope;
     const result = await pruneModel(model, data, options, {
       onEpoch: epochLogger(args, io.err),
     });

@@ -28,6 +28,8 @@ export interface PruneOptions {
   rampFraction?: number;
   /** Steps between magnitude mask updates. */
   frequency?: number;
+  /** Magnitude pruning per kernel ("layer", default) or over all kernels ("global"). */
+  scope?: 'layer' | 'global';
   /** Held-out data set; else `testFraction` of the data is held out (seeded). */
   heldOut?: unknown;
   testFraction?: number;
@@ -46,6 +48,7 @@ export const pruneOptionsSchema = {
     seed: { type: 'integer' },
     rampFraction: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
     frequency: { type: 'integer', minimum: 1 },
+    scope: { enum: ['layer', 'global'] },
     heldOut: { type: 'object' },
     testFraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
   },
@@ -115,9 +118,16 @@ export async function pruneModel(
       sparsity: o.sparsity,
       rampFraction: o.rampFraction,
       frequency: o.frequency,
+      scope: o.scope,
     });
     pruned = r.model;
-    details = { epochs: r.epochs, kernels: r.kernels, schedule: r.schedule, losses: r.losses };
+    details = {
+      epochs: r.epochs,
+      scope: o.scope ?? 'layer',
+      kernels: r.kernels,
+      schedule: r.schedule,
+      losses: r.losses,
+    };
   }
   const after = measureTfjs('pruned', pruned, test, task, conv);
   const report: OptimizeReport = {

@@ -22,7 +22,7 @@ import {
   trainingTwin,
 } from '../finetune';
 import { KERNEL_NAMES, shortWeightName } from '../report';
-import { magnitudeMask, prunedCount } from './mask';
+import { globalMagnitudeMasks, magnitudeMask, prunedCount } from './mask';
 import { checkSchedule, isUpdateStep, sparsityAt, type PruningSchedule } from './schedule';
 import { UnsupportedError, ValidationError } from '../../errors';
 
@@ -55,12 +55,20 @@ export interface MagnitudeOptions extends FineTuneOptions {
   /** Steps between mask updates (default: 20 updates over the ramp). */
   frequency?: number;
   /**
+   * "layer" (default): every kernel pruned to the sparsity, as Zhu & Gupta.
+   * "global": one magnitude threshold over all kernels, so the sparsity is
+   * reached over the model's weights as a whole (mask.ts).
+   */
+  scope?: PruneScope;
+  /**
    * Called after every optimizer step (masks re-applied) with the scheduled
    * sparsity and each kernel's actual zero fraction; for progress displays
    * and tests. Reads every kernel, so it costs a copy per step.
    */
   onStep?: (step: number, scheduled: number, kernels: number[]) => void;
 }
+
+export type PruneScope = 'layer' | 'global';
 
 export interface PrunedKernel {
   layer: string;
@@ -131,13 +139,27 @@ function prunableKernels(net: tfTypes.LayersModel): Masked[] {
   return out;
 }
 
-function updateMask(k: Masked, sparsity: number): void {
-  const t = tf();
-  const values = k.variable.dataSync() as Float32Array;
-  const mask = magnitudeMask(values, sparsity, k.values);
+function setMask(k: Masked, mask: Float32Array): void {
   k.values = mask;
   k.mask?.dispose();
-  k.mask = t.tensor(mask, k.variable.shape);
+  k.mask = tf().tensor(mask, k.variable.shape);
+}
+
+/** Recomputes every kernel's mask for `sparsity` and applies it at once. */
+function updateMasks(kernels: Masked[], sparsity: number, scope: PruneScope): void {
+  const values = kernels.map((k) => k.variable.dataSync() as Float32Array);
+  const masks =
+    scope === 'global'
+      ? globalMagnitudeMasks(
+          values,
+          sparsity,
+          kernels.map((k) => k.values),
+        )
+      : values.map((v, i) => magnitudeMask(v, sparsity, kernels[i].values));
+  kernels.forEach((k, i) => {
+    setMask(k, masks[i]);
+    applyMask(k);
+  });
 }
 
 function applyMask(k: Masked): void {
@@ -164,6 +186,7 @@ export async function pruneMagnitude(
     throw new ValidationError(`pruning needs at least 1 fine-tuning epoch, got ${epochs}`);
   }
   const task = taskOf(model);
+  const scope = o.scope ?? 'layer';
   if (prunableKernels(model).length === 0) {
     throw new UnsupportedError(
       `model "${model.name}" has no Dense or convolution kernels to prune`,
@@ -191,11 +214,7 @@ export async function pruneMagnitude(
       beforeStep: (step) => {
         if (!isUpdateStep(schedule, step)) return;
         lastUpdate = step;
-        const s = sparsityAt(schedule, step);
-        for (const k of kernels) {
-          updateMask(k, s);
-          applyMask(k);
-        }
+        updateMasks(kernels, sparsityAt(schedule, step), scope);
       },
       afterStep: (step) => {
         kernels.forEach(applyMask);
@@ -217,27 +236,26 @@ export async function pruneMagnitude(
     y.dispose();
   }
   // An aborted run may stop before the final update: bring it to the target now.
-  for (const k of kernels) {
-    updateMask(k, o.sparsity);
-    applyMask(k);
-  }
+  updateMasks(kernels, o.sparsity, scope);
   copyWeights(net, pruned);
   if (net !== pruned) net.dispose();
-  const report = verifyMasks(pruned, kernels, o.sparsity);
+  const report = verifyMasks(pruned, kernels, o.sparsity, scope);
   for (const k of kernels) k.mask?.dispose();
   return { model: pruned, epochs, kernels: report, schedule, losses };
 }
 
 /**
  * Checks on the final model that every masked weight is exactly zero and
- * each kernel reached the target; a failure here is a bug, not bad input.
+ * that each kernel (scope "layer") or all kernels together (scope "global")
+ * reached the target; a failure here is a bug, not bad input.
  */
 function verifyMasks(
   model: tfTypes.LayersModel,
   kernels: Masked[],
   sparsity: number,
+  scope: PruneScope,
 ): PrunedKernel[] {
-  return kernels.map((k) => {
+  const out = kernels.map((k) => {
     const layer = model.getLayer(k.layer);
     const w = layer.weights.find((v) => shortWeightName(v) === k.weight)!;
     const values = w.read().dataSync();
@@ -248,12 +266,6 @@ function verifyMasks(
         throw new Error(`pruning: ${k.layer}/${k.weight}[${i}] is masked but holds ${values[i]}`);
       }
     }
-    const need = prunedCount(values.length, sparsity);
-    if (zeros < need) {
-      throw new Error(
-        `pruning: ${k.layer}/${k.weight} has ${zeros} zeros, expected at least ${need}`,
-      );
-    }
     return {
       layer: k.layer,
       weight: k.weight,
@@ -262,4 +274,16 @@ function verifyMasks(
       sparsity: zeros / values.length,
     };
   });
+  const groups = scope === 'global' ? [out] : out.map((k) => [k]);
+  for (const g of groups) {
+    const size = g.reduce((n, k) => n + k.size, 0);
+    const zeros = g.reduce((n, k) => n + k.zeros, 0);
+    const need = prunedCount(size, sparsity);
+    if (zeros < need) {
+      throw new Error(
+        `pruning: ${g.map((k) => `${k.layer}/${k.weight}`).join(', ')} has ${zeros} zeros, expected at least ${need}`,
+      );
+    }
+  }
+  return out;
 }

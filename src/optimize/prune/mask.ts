@@ -50,3 +50,36 @@ export function magnitudeMask(
   for (let j = 0; j < cut; j++) mask[order[j]] = 0;
   return mask;
 }
+
+/**
+ * Global magnitude masks: one ranking over the weights of all kernels, so
+ * ⌈sparsity × total⌉ weights go wherever they are smallest. Layers whose
+ * weights are large (typically the first, with a small fan-in and so a
+ * large Glorot scale) keep more; the big, redundant ones give more. Han et
+ * al. 2015 found the first layers the most sensitive to pruning; a single
+ * threshold is the "global magnitude pruning" of Blalock et al. 2020
+ * ("What is the state of neural network pruning?").
+ */
+export function globalMagnitudeMasks(
+  values: ArrayLike<number>[],
+  sparsity: number,
+  previous?: (ArrayLike<number> | undefined)[],
+): Float32Array[] {
+  const total = values.reduce((n, v) => n + v.length, 0);
+  const all = new Float32Array(total);
+  const prev = previous?.some(Boolean) ? new Float32Array(total).fill(1) : undefined;
+  let offset = 0;
+  values.forEach((v, k) => {
+    all.set(Array.from(v), offset);
+    const p = previous?.[k];
+    if (prev && p) prev.set(Array.from(p), offset);
+    offset += v.length;
+  });
+  const mask = magnitudeMask(all, sparsity, prev);
+  offset = 0;
+  return values.map((v) => {
+    const part = mask.slice(offset, offset + v.length);
+    offset += v.length;
+    return part;
+  });
+}
