@@ -9,20 +9,16 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { buildModel, type ModelSpec } from '../../model/spec';
 import type { Dataset } from '../../model/dataset';
 import type { ConvertOptions } from '../../tflite/convert';
+import { datasetTensors, fit, hardLoss, stepsPerEpoch, type OptimizerName } from '../finetune';
 import {
   cloneModel,
   copyWeights,
-  datasetTensors,
-  fit,
-  hardLoss,
   inputShapeOf,
   outputUnits,
-  stepsPerEpoch,
   taskOf,
   trainingTwin,
-  type OptimizerName,
   type Task,
-} from '../finetune';
+} from '../twin';
 import { checkLossOptions, distillationLoss, regressionDistillationLoss } from './loss';
 import { parseStudentSpec, studentForBudget, type Budget, type BudgetSearch } from './student';
 import { ValidationError } from '../../errors';

@@ -6,6 +6,7 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import { ajv, check } from '../../util/validate';
 import { holdOut } from '../holdout';
+import { checkInputShape } from '../../model/dataset';
 import {
   compare,
   convertOptionsFor,
@@ -14,7 +15,7 @@ import {
   type OptimizeReport,
 } from '../report';
 import { distill } from './distill';
-import { taskOf } from '../finetune';
+import { inputShapeOf, taskOf } from '../twin';
 import type { ModelSpec } from '../../model/spec';
 import { ValidationError } from '../../errors';
 
@@ -97,6 +98,7 @@ export async function distillModel(
   const started = Date.now();
   const o = parseDistillOptions(options);
   const { train, test, description, caveat } = holdOut(data, o);
+  checkInputShape(test, inputShapeOf(teacher), 'heldOut');
   const conv = convertOptionsFor(taskOf(teacher), train);
   const r = await distill(teacher, train, { ...o, ...hooks, convert: conv });
   const measures: ModelMeasure[] = [measureTfjs('teacher', teacher, test, r.task, conv).measure];

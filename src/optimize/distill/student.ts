@@ -26,7 +26,7 @@ import {
 import { convertLayersModel, type ConvertOptions } from '../../tflite/convert';
 import { writeModel } from '../../tflite/writer';
 import { planArena } from '../../runtime/memory';
-import { inputShapeOf } from '../finetune';
+import { inputShapeOf } from '../twin';
 import { PRODUCERS } from '../prune/channels';
 import { UnsupportedError, ValidationError } from '../../errors';
 

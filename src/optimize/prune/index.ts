@@ -7,7 +7,8 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import { ajv, check } from '../../util/validate';
 import { holdOut } from '../holdout';
-import { taskOf } from '../finetune';
+import { checkInputShape } from '../../model/dataset';
+import { inputShapeOf, taskOf } from '../twin';
 import { compare, convertOptionsFor, measureTfjs, type OptimizeReport } from '../report';
 import { pruneMagnitude, type MagnitudeResult } from './magnitude';
 import { pruneStructured, type StructuredResult } from './structured';
@@ -86,6 +87,7 @@ export async function pruneModel(
   const o = parsePruneOptions(options);
   const task = taskOf(model);
   const { train, test, description, caveat } = holdOut(data, o);
+  checkInputShape(test, inputShapeOf(model), 'heldOut');
   const conv = convertOptionsFor(task, train);
   const before = measureTfjs('original', model, test, task, conv);
   const common = {

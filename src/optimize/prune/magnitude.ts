@@ -11,16 +11,8 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import { tf } from '../../model/tf';
 import type { Dataset } from '../../model/dataset';
-import {
-  cloneModel,
-  copyWeights,
-  datasetTensors,
-  fit,
-  hardLoss,
-  stepsPerEpoch,
-  taskOf,
-  trainingTwin,
-} from '../finetune';
+import { datasetTensors, fit, hardLoss, stepsPerEpoch } from '../finetune';
+import { cloneModel, copyWeights, taskOf, trainingTwin } from '../twin';
 import { KERNEL_NAMES, shortWeightName } from '../report';
 import { globalMagnitudeMasks, magnitudeMask, prunedCount } from './mask';
 import { checkSchedule, isUpdateStep, sparsityAt, type PruningSchedule } from './schedule';

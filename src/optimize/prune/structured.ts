@@ -12,16 +12,8 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import { tf } from '../../model/tf';
 import type { Dataset } from '../../model/dataset';
-import {
-  copyWeights,
-  datasetTensors,
-  fit,
-  fromTopology,
-  hardLoss,
-  taskOf,
-  topologyOf,
-  trainingTwin,
-} from '../finetune';
+import { datasetTensors, fit, hardLoss } from '../finetune';
+import { copyWeights, fromTopology, taskOf, topologyOf, trainingTwin } from '../twin';
 import { shortWeightName } from '../report';
 import { planStructured, type StructuredPlan, type WeightSlice } from './channels';
 import { checkSparsity, defaultEpochs, type FineTuneOptions } from './magnitude';
