@@ -6,6 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,15 @@ describe('tinyml export (C sources for firmware)', () => {
     const header = files.find((f) => f.name === 'g_person.h')!.content;
     const arena = Number(/G_PERSON_ARENA_SIZE (\d+)/.exec(header)![1]);
     assert.equal(arena % 16, 0);
+  });
+
+  it('the header names the model, its version and sha256 as C string macros', () => {
+    const files = exportModel(model, { symbol: 'g_hello' });
+    const header = files.find((f) => f.name === 'g_hello.h')!.content;
+    const sha = createHash('sha256').update(model).digest('hex');
+    assert.match(header, new RegExp(`#define G_HELLO_SHA256 "${sha}"`));
+    assert.match(header, /#define G_HELLO_VERSION "[^"]*"/);
+    assert.match(header, /#define G_HELLO_NAME "[^"]*"/);
   });
 
   it('rejects a symbol that is not a C identifier', () => {
