@@ -67,12 +67,13 @@ export function stepsPerEpoch(samples: number, batchSize: number): number {
 }
 
 function checkFit(o: FitOptions): void {
-  const bad = (what: string, v: number) =>
-    new ValidationError(`fine-tuning: ${what} must be a positive number, got ${v}`);
-  if (!Number.isInteger(o.epochs) || o.epochs < 0) throw bad('epochs (an integer ≥ 0)', o.epochs);
-  if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw bad('batch size', o.batchSize);
+  const bad = (what: string, v: number) => new ValidationError(`fine-tuning: ${what}, got ${v}`);
+  if (!Number.isInteger(o.epochs) || o.epochs < 0)
+    throw bad('epochs must be an integer ≥ 0', o.epochs);
+  if (!Number.isInteger(o.batchSize) || o.batchSize < 1)
+    throw bad('batch size must be an integer ≥ 1', o.batchSize);
   if (!(o.learningRate > 0) || !Number.isFinite(o.learningRate))
-    throw bad('learning rate', o.learningRate);
+    throw bad('learning rate must be a positive number', o.learningRate);
 }
 
 /**

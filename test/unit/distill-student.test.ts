@@ -50,6 +50,40 @@ describe('distillation student', function () {
     );
   });
 
+  it('describes a CNN with separate activation and normalization layers too', () => {
+    const cnn = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 6, kernelSize: 3, padding: 'same' }),
+        tf.layers.batchNormalization({}),
+        tf.layers.reLU({}),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2 }),
+        tf.layers.elu({}),
+        tf.layers.globalAveragePooling2d({}),
+        tf.layers.dense({ units: 10, activation: 'softmax' }),
+      ],
+    });
+    const spec = specFromModel(cnn);
+    assert.deepEqual(
+      spec.layers.map((l) => l.type),
+      [
+        'conv2d',
+        'batchNormalization',
+        'reLU',
+        'maxPooling2d',
+        'depthwiseConv2d',
+        'elu',
+        'globalAveragePooling2d',
+        'dense',
+      ],
+    );
+    const rebuilt = buildModel(spec);
+    assert.equal(rebuilt.countParams(), cnn.countParams());
+    // Halving the hidden conv: 3 filters, and the depthwise layer follows (3·2 channels).
+    const half = buildModel(scaleSpec(spec, 3, 6));
+    assert.deepEqual(half.layers[4].outputShape, [null, 2, 2, 6]);
+  });
+
   it('picks the widest scaling that fits a flash budget; one unit wider does not fit', () => {
     const teacher = teacherModel();
     const full = footprintOf(specFromModel(teacher));

@@ -62,7 +62,11 @@ const DROPPED_KEYS = new Set([
   'inputDType',
 ]);
 
+/** tf.layers factories whose name is not the class name with a lower-case first letter. */
+const FACTORY_NAMES: Record<string, string> = { ReLU: 'reLU', ELU: 'elu', PReLU: 'prelu' };
+
 function factoryName(className: string): string {
+  if (FACTORY_NAMES[className]) return FACTORY_NAMES[className];
   return className.charAt(0).toLowerCase() + className.slice(1).replace(/([123])D$/, '$1d');
 }
 
