@@ -25,7 +25,8 @@ export = function register(RED: NodeAPI): void {
     node.on('input', (msg, send, done) => {
       (async () => {
         const m = msg as typeof msg & Record<string, unknown>;
-        const model = await deserializeModel(msg.payload, 'msg.payload');
+        const source = msg.payload;
+        const model = await deserializeModel(source, 'msg.payload');
         const labels = Array.isArray(m.labels) ? (m.labels as string[]) : undefined;
         const version = String(
           RED.util.evaluateNodeProperty(
@@ -46,6 +47,8 @@ export = function register(RED: NodeAPI): void {
         const bytes = writeModel(tfl);
         const report = inspectModel(readModel(bytes), bytes.length);
         m.payload = Buffer.from(bytes);
+        // The TensorFlow.js model travels on, for pruning and distillation.
+        m.tfjs = source;
         m.inspect = report;
         m.tflite = {
           name: report.metadata?.name ?? 'model',

@@ -71,6 +71,8 @@ export = function register(RED: NodeAPI): void {
         const out = msg as typeof msg & Record<string, unknown>;
         out.payload = await serializeModel(result.model);
         out.report = result.report;
+        // The data travels on, for pruning, distillation and calibration downstream.
+        out.data = result.data;
         if (result.labels) out.labels = result.labels;
         result.model.dispose();
         feed.finish();

@@ -44,6 +44,8 @@ export interface TrainResult {
   model: tfTypes.LayersModel;
   report: TrainReport;
   labels?: string[];
+  /** The data trained on (a preset's own, or the caller's, validated). */
+  data: Dataset;
 }
 
 function isClassification(spec: ModelSpec): boolean {
@@ -219,7 +221,7 @@ export async function trainModel(
     const va = last.val_acc ?? last.val_accuracy;
     if (va !== undefined) report.valAccuracy = va;
   }
-  const result: TrainResult = { model, report };
+  const result: TrainResult = { model, report, data };
   const labels = spec.labels ?? data.labels;
   if (labels) result.labels = labels;
   return result;

@@ -5,40 +5,18 @@
  */
 import { strict as assert } from 'node:assert';
 import helper from 'node-red-node-test-helper';
-import type { NodeMessage } from 'node-red';
 import trainNode from '../../nodes/train';
 import convertNode from '../../nodes/convert';
 import optimizeNode from '../../nodes/optimize';
 import inferNode from '../../nodes/infer';
 import fleetNode from '../../nodes/fleet';
 import deployNode from '../../nodes/deploy';
+import { load, nextMessage, type Msg } from '../helpers/node-red';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
 helper.init(require.resolve('node-red'));
-
-type Msg = NodeMessage & Record<string, unknown>;
-
-type Flow = Record<string, unknown>[];
-
-/** Loads nodes and a flow (the helper's flow typing knows no node properties). */
-function load(nodes: unknown[], flow: Flow, credentials?: object): Promise<void> {
-  // Node-RED treats nodes without a position as config nodes: put every flow
-  // node on one tab with a position.
-  const placed: Flow = [{ id: 'tab', type: 'tab' }];
-  for (const n of flow) {
-    if (n.type === 'tab') continue;
-    placed.push(n.type === 'tinyml-fleet' ? n : { z: 'tab', x: 0, y: 0, ...n });
-  }
-  return helper.load(nodes as never, placed as never, credentials as never);
-}
-
-function nextMessage(node: unknown): Promise<Msg> {
-  return new Promise((resolve) =>
-    (node as { on: (e: string, f: (m: Msg) => void) => void }).on('input', resolve),
-  );
-}
 
 describe('TinyML nodes', function () {
   this.timeout(120000);
