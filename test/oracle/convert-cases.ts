@@ -276,6 +276,31 @@ export const CASES: ConvertCase[] = [
     ops: ['MUL', 'ADD', 'CONV_2D', 'MUL', 'ADD'],
   },
   {
+    name: 'Rescaling per feature (tinyml train normalize): MUL + ADD ahead of Dense',
+    build: () =>
+      seq(
+        [5],
+        [
+          // tfjs types a scale as a number; its mul broadcasts a per-feature list.
+          L.rescaling({
+            scale: [0.5, 2, 0.001, 1, 4] as unknown as number,
+            offset: [-1, 0.25, -0.7, 0, 3] as unknown as number,
+          }),
+          L.dense({ units: 3, activation: 'relu' }),
+        ],
+      ),
+    ops: ['MUL', 'ADD', 'FULLY_CONNECTED'],
+  },
+  {
+    name: 'Rescaling by scalars (image 0..255 to -1..1) ahead of Conv2D',
+    build: () =>
+      seq(
+        [6, 6, 2],
+        [L.rescaling({ scale: 1 / 127.5, offset: -1 }), L.conv2d({ filters: 2, kernelSize: 3 })],
+      ),
+    ops: ['MUL', 'ADD', 'CONV_2D'],
+  },
+  {
     name: 'Activation layers: relu6, tanh, sigmoid, softmax, linear, ReLU, LeakyReLU, Softmax',
     build: () =>
       seq(

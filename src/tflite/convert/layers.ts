@@ -8,7 +8,7 @@ import { conv2d, depthwiseConv2d, separableConv2d } from './conv';
 import { conv1d } from './conv1d';
 import { dense } from './dense';
 import { MERGE_CONVERTERS } from './merge';
-import { batchNormalization } from './normalization';
+import { batchNormalization, rescaling } from './normalization';
 import { zeroPadding2d } from './padding';
 import { POOLING_CONVERTERS } from './pooling';
 import { flatten, reshapeLayer } from './reshape';
@@ -28,6 +28,7 @@ export const LAYER_CONVERTERS: Record<string, LayerConverter> = {
   Flatten: flatten,
   Reshape: reshapeLayer,
   BatchNormalization: batchNormalization,
+  Rescaling: rescaling,
   ZeroPadding2D: zeroPadding2d,
   ...MERGE_CONVERTERS,
   Activation: activationLayer,

@@ -58,3 +58,53 @@ export const batchNormalization: LayerConverter = (ctx) => {
   );
   return [out];
 };
+
+/**
+ * Rescaling (x * scale + offset): a scalar or one value per channel of the
+ * last axis. Written as MUL then ADD with constant vectors, in tfjs's order;
+ * an identity factor or a zero offset is left out.
+ */
+export const rescaling: LayerConverter = (ctx) => {
+  const { g, layer } = ctx;
+  const shape = inputShape(ctx);
+  const channels = shape[shape.length - 1];
+  const vector = (key: 'scale' | 'offset', fallback: number): Float32Array => {
+    const raw = ctx.config[key] ?? fallback;
+    const list = typeof raw === 'number' ? [raw] : raw;
+    if (
+      !Array.isArray(list) ||
+      !list.every((v) => typeof v === 'number' && Number.isFinite(v)) ||
+      (list.length !== 1 && list.length !== channels)
+    ) {
+      throw layerError(
+        ctx,
+        `${key} must be a number or ${channels} numbers (one per channel of [${shape}])`,
+      );
+    }
+    return Float32Array.from(list as number[]);
+  };
+  const scale = vector('scale', 1);
+  const offset = vector('offset', 0);
+  let x = ctx.inputs[0];
+  if (scale.some((v) => v !== 1)) {
+    const out = g.addTensor(`${layer.name}/mul`, shape);
+    g.addOperator(
+      BuiltinOperator.MUL,
+      [x, g.constant(`${layer.name}/scale`, [scale.length], scale)],
+      [out],
+      { type: 'MulOptions' },
+    );
+    x = out;
+  }
+  if (offset.some((v) => v !== 0)) {
+    const out = g.addTensor(`${layer.name}/add`, shape);
+    g.addOperator(
+      BuiltinOperator.ADD,
+      [x, g.constant(`${layer.name}/offset`, [offset.length], offset)],
+      [out],
+      { type: 'AddOptions' },
+    );
+    x = out;
+  }
+  return [x];
+};
