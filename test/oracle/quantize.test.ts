@@ -11,6 +11,7 @@ import { convertLayersModel } from '../../src/tflite/convert';
 import { writeModel } from '../../src/tflite/writer';
 import { quantizeModel } from '../../src/optimize/quantize';
 import { readModel } from '../../src/tflite/reader';
+import { BuiltinOperator } from '../../src/tflite/model';
 import { toFloat, toTensorValues } from '../../src/optimize/quantize/evaluate';
 import { accuracyGate } from '../../src/optimize/gate';
 import { trainModel } from '../../src/model/train';
@@ -170,5 +171,69 @@ describe('quantize: the real TFLite runtime', function () {
     }
     // The int8 candidate stays close to the float model on this well-scaled task.
     assert.ok(pt.maeIncrease! < 0.01, `int8 MAE increase ${pt.maeIncrease}`);
+  });
+
+  it('a float input normalization stays float ahead of QUANTIZE, so small-range features survive', async () => {
+    // Raw features of very different ranges, as tabular sensor data has them
+    // (a count near 1000, a ratio near 1, a concentration near 0.01), and the
+    // per-feature standardisation `tinyml train` puts in front of the model.
+    const ranges = [1000, 1, 0.01];
+    const model = tf.sequential({
+      layers: [
+        tf.layers.rescaling({
+          inputShape: [3],
+          scale: ranges.map((r) => 2 / r) as unknown as number,
+          offset: [-1, -1, -1] as unknown as number,
+        }),
+        tf.layers.dense({ units: 8, activation: 'relu' }),
+        tf.layers.dense({ units: 2 }),
+      ],
+    });
+    seedWeights(model, 77, 1);
+    // The rescaling has no weights; seedWeights left it alone.
+    const bytes = writeModel(convertLayersModel(model));
+    const raw = (seed: number) => {
+      const u = seededInput([3], seed, 1);
+      return Float32Array.from(u, (v, f) => ((v + 1) / 2) * ranges[f]);
+    };
+    const calib = Array.from({ length: 64 }, (_, k) => Array.from(raw(300 + k)));
+    const xs = Array.from({ length: 12 }, (_, k) => raw(900 + k));
+    const want = xs.map((x) => predict(model, x, [3]));
+
+    const q = quantizeModel(bytes, calib, { mode: 'int8' });
+    const sg = q.model.subgraphs[0];
+    const ops = sg.operators.map((op) => q.model.operatorCodes[op.opcodeIndex].builtinCode);
+    assert.deepEqual(ops.slice(0, 3), [
+      BuiltinOperator.MUL,
+      BuiltinOperator.ADD,
+      BuiltinOperator.QUANTIZE,
+    ]);
+    for (const op of sg.operators.slice(0, 2)) {
+      assert.ok(op.inputs.every((t) => sg.tensors[t].type === 'float32'));
+    }
+    const inT = sg.tensors[sg.inputs[0]];
+    const outT = sg.tensors[sg.outputs[0]];
+    let worst = 0;
+    for (let k = 0; k < xs.length; k++) {
+      const real = await oracle.run(q.bytes, [toTensorValues(xs[k], inT)]);
+      worst = Math.max(worst, maxRelDiff(toFloat(real.outputs[0].data, outT), want[k]));
+    }
+    assert.ok(worst <= 0.04, `float head: error ${worst} > 0.04`);
+
+    // Integer I/O has to quantize the raw input with one scale: the model
+    // still loads, and the user is told what it costs.
+    const qi = quantizeModel(bytes, calib, { mode: 'int8', io: 'int8' });
+    assert.ok(qi.notes.some((n) => n.includes('input normalization')));
+    let worstInt = 0;
+    const inI = qi.model.subgraphs[0].tensors[qi.model.subgraphs[0].inputs[0]];
+    const outI = qi.model.subgraphs[0].tensors[qi.model.subgraphs[0].outputs[0]];
+    for (let k = 0; k < xs.length; k++) {
+      const real = await oracle.run(qi.bytes, [toTensorValues(xs[k], inI)]);
+      worstInt = Math.max(worstInt, maxRelDiff(toFloat(real.outputs[0].data, outI), want[k]));
+    }
+    assert.ok(
+      worstInt > worst,
+      `integer head ${worstInt} should lose more than float head ${worst}`,
+    );
   });
 });

@@ -9,6 +9,12 @@
  * outputs and gains a QUANTIZE op after each input and a DEQUANTIZE op
  * before each output, as TF's converter emits them when inference_input_type
  * stays float32.
+ *
+ * A float input normalization at the head of the graph (MUL and ADD by
+ * constant per-feature vectors, as model/normalize.ts writes it) stays in
+ * float32 with float I/O, and the QUANTIZE op follows it: raw features of
+ * very different ranges (a count in the thousands beside a ratio below one)
+ * would otherwise share one int8 input scale and the small ones would vanish.
  */
 import {
   type BuiltinOptions,
@@ -19,7 +25,13 @@ import {
 import { GraphBuilder } from '../../tflite/convert/graph-builder';
 import { INT16, INT8, quantizeValue, type QuantParams } from './arithmetic';
 import type { TensorRange } from './calibrate';
-import { constantBytes, constantFloats, metadataEntries, quantization } from './graph';
+import {
+  constantBytes,
+  constantFloats,
+  isConstantTensor,
+  metadataEntries,
+  quantization,
+} from './graph';
 import { emitWeights } from './weighted';
 import type { ActivationType, OpRule } from './ops';
 import { activationParams, planActivations, ruleFor } from './activations';
@@ -62,15 +74,44 @@ export function quantizeInteger(
   };
   const inputs: number[] = [];
   const floatIo = options.io === 'float32';
-  // Inputs first: with float I/O, QUANTIZE ops head the operator list.
+  const prefix = floatPrefix(model);
+  if (!floatIo && prefix.ops.size > 0) {
+    notes.push(
+      `the input normalization (${prefix.ops.size} MUL/ADD op(s) on the input) runs in ${act} with integer I/O: all features share one input scale; --io float32 keeps it in float`,
+    );
+  }
+  const floatHead = floatIo ? prefix : { ops: new Set<number>(), head: new Map<number, number>() };
+  // Inputs first: with float I/O, QUANTIZE ops head the operator list (after
+  // the float normalization, when the model starts with one).
   for (const t of sg.inputs) {
     const def = sg.tensors[t];
     if (floatIo) {
       const f = g.addTensor(def.name, def.shape, 'float32');
-      const q = addActivation(t, `${def.name}_${act}`);
-      g.addOperator(BuiltinOperator.QUANTIZE, [f], [q]);
       inputs.push(f);
-      newIndex.set(t, q);
+      let x = f;
+      let last = t;
+      for (const i of floatHead.ops) {
+        const op = sg.operators[i];
+        if (!op.inputs.includes(last)) continue;
+        const out = op.outputs[0];
+        const y = g.addTensor(sg.tensors[out].name, sg.tensors[out].shape, 'float32');
+        const ins = op.inputs.map((k) =>
+          k === last
+            ? x
+            : g.addTensor(
+                sg.tensors[k].name,
+                sg.tensors[k].shape,
+                'float32',
+                constantBytes(model, sg.tensors[k]),
+              ),
+        );
+        g.addOperator(model.operatorCodes[op.opcodeIndex].builtinCode, ins, [y], op.options);
+        x = y;
+        last = out;
+      }
+      const q = addActivation(last, `${sg.tensors[last].name}_${act}`);
+      g.addOperator(BuiltinOperator.QUANTIZE, [x], [q]);
+      newIndex.set(last, q);
     } else {
       const q = addActivation(t, def.name);
       inputs.push(q);
@@ -78,7 +119,8 @@ export function quantizeInteger(
     }
   }
   const outputSet = new Set(sg.outputs);
-  for (const op of sg.operators) {
+  for (const [i, op] of sg.operators.entries()) {
+    if (floatHead.ops.has(i)) continue;
     for (const out of op.outputs) {
       if (newIndex.has(out)) continue;
       const name =
@@ -129,6 +171,7 @@ export function quantizeInteger(
     constParams.get(newIdx) ?? params.get(oldIndex);
 
   sg.operators.forEach((op, i) => {
+    if (floatHead.ops.has(i)) return;
     const rule = ruleOf(i);
     const code = model.operatorCodes[op.opcodeIndex].builtinCode;
     const ins: number[] = op.inputs.map((t) => (t < 0 ? -1 : (newIndex.get(t) ?? -2)));
@@ -190,6 +233,45 @@ export function quantizeInteger(
   });
 
   return { model: g.finish(inputs, outputs, model.description, metadataEntries(model)), notes };
+}
+
+/**
+ * The float normalization at the head of the graph: from each input, a chain
+ * of MUL/ADD ops with one constant float operand of at most one value per
+ * feature (last axis), no fused activation, the chain tensor consumed only
+ * by the next op of the chain and not a graph output. Ops in execution order.
+ */
+function floatPrefix(model: TfliteModel): { ops: Set<number>; head: Map<number, number> } {
+  const sg = model.subgraphs[0];
+  const ops = new Set<number>();
+  const head = new Map<number, number>();
+  const consumers = (t: number) =>
+    sg.operators.flatMap((op, i) => (op.inputs.includes(t) ? [i] : []));
+  for (const input of sg.inputs) {
+    let cur = input;
+    for (;;) {
+      const users = consumers(cur);
+      if (users.length !== 1 || sg.outputs.includes(cur)) break;
+      const i = users[0];
+      const op = sg.operators[i];
+      const code = model.operatorCodes[op.opcodeIndex].builtinCode;
+      if (code !== BuiltinOperator.MUL && code !== BuiltinOperator.ADD) break;
+      const other = op.inputs.find((k) => k !== cur);
+      if (op.inputs.length !== 2 || other === undefined || !isConstantTensor(model, other)) break;
+      const c = sg.tensors[other];
+      const shape = sg.tensors[cur].shape;
+      const features = shape[shape.length - 1];
+      const n = c.shape.reduce((a, b) => a * b, 1);
+      if (c.type !== 'float32' || c.shape.length > 1 || (n !== 1 && n !== features)) break;
+      const fused = (op.options as { fusedActivationFunction?: unknown } | undefined)
+        ?.fusedActivationFunction;
+      if (fused !== undefined && fused !== 0 && fused !== 'NONE') break;
+      ops.add(i);
+      cur = op.outputs[0];
+    }
+    if (cur !== input) head.set(input, cur);
+  }
+  return { ops, head };
 }
 
 /**
