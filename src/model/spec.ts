@@ -5,7 +5,14 @@
  *
  *   {"inputShape":[1], "layers":[{"type":"dense","units":16,"activation":"relu"}, ...],
  *    "loss":"meanSquaredError", "optimizer":"adam", "learningRate":0.01,
- *    "epochs":100, "batchSize":32, "validationSplit":0.1, "seed":42}
+ *    "epochs":100, "batchSize":32, "validationSplit":0.1, "seed":42,
+ *    "normalize":"standardize"}
+ *
+ * Without a loss, a model whose last layer has a softmax activation is a
+ * classifier (categorical cross-entropy on class indices or one-hot rows);
+ * anything else is a regression (mean squared error). `normalize` makes the
+ * model's first layer a fixed per-feature Rescaling computed from the
+ * training samples (model/normalize.ts), so the model takes raw features.
  *
  * A layer's `type` is a tf.layers factory name (dense, conv2d, maxPooling2d,
  * flatten, ...); its other fields are that factory's config.
@@ -35,7 +42,12 @@ export interface ModelSpec {
   seed?: number;
   labels?: string[];
   metrics?: string[];
+  /** Per-feature input normalization learnt from the training samples. */
+  normalize?: NormalizeMethod;
 }
+
+export const NORMALIZE_METHODS = ['standardize', 'minmax', 'none'] as const;
+export type NormalizeMethod = (typeof NORMALIZE_METHODS)[number];
 
 export interface PresetSpec {
   preset: string;
@@ -83,6 +95,7 @@ export const modelSpecSchema = {
     seed: { type: 'integer' },
     labels: { type: 'array', items: { type: 'string' }, maxItems: 65536 },
     metrics: { type: 'array', items: { enum: ['accuracy', 'mse', 'mae'] } },
+    normalize: { enum: NORMALIZE_METHODS },
   },
 } as const;
 
@@ -106,6 +119,13 @@ export function parseSpec(value: unknown): ModelSpec | PresetSpec {
   }
   if ('preset' in value) return check(validatePresetSpec, value, 'spec');
   return check(validateModelSpec, value, 'spec');
+}
+
+/** The loss a spec trains with: its own, or the one its last layer implies. */
+export function effectiveLoss(spec: ModelSpec): string {
+  if (spec.loss !== undefined) return spec.loss;
+  const last = spec.layers[spec.layers.length - 1];
+  return last?.activation === 'softmax' ? 'categoricalCrossentropy' : 'meanSquaredError';
 }
 
 export function isPreset(spec: ModelSpec | PresetSpec): spec is PresetSpec {

@@ -3,7 +3,8 @@
  * seeded shuffle and validation split, and reports what happened.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
-import { buildModel, isPreset, parseSpec, type ModelSpec } from './spec';
+import { buildModel, effectiveLoss, isPreset, parseSpec, type ModelSpec } from './spec';
+import { fitNormalization, withNormalization, type Normalization } from './normalize';
 import { checkInputShape, flatten, parseDataset, type Dataset } from './dataset';
 import { resolvePreset } from './presets';
 import { shuffledIndices } from './random';
@@ -38,6 +39,8 @@ export interface TrainReport {
   backend: string;
   durationMs: number;
   spec: ModelSpec;
+  /** The input normalization the model's first layer applies (spec.normalize). */
+  normalization?: Normalization;
 }
 
 export interface TrainResult {
@@ -49,7 +52,8 @@ export interface TrainResult {
 }
 
 function isClassification(spec: ModelSpec): boolean {
-  return spec.loss === 'categoricalCrossentropy' || spec.loss === 'sparseCategoricalCrossentropy';
+  const loss = effectiveLoss(spec);
+  return loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy';
 }
 
 function makeOptimizer(spec: ModelSpec): tfTypes.Optimizer {
@@ -130,9 +134,28 @@ export async function trainModel(
   }
   // Build first: tfjs checks every layer's config, so a bad spec is reported
   // before the data is looked at.
-  const model = buildModel(spec);
+  let model = buildModel(spec);
   const data = dataInput === undefined ? presetData! : parseDataset(dataInput);
   checkInputShape(data, spec.inputShape);
+
+  // Seeded split and per-epoch shuffles (not tfjs's Math.random ones), so the
+  // same spec, data and seed train the same model.
+  const seed = spec.seed ?? 1;
+  const order = shuffledIndices(data.xs.length, seed);
+  const valCount = Math.floor(order.length * (spec.validationSplit ?? 0));
+  const trainCount = order.length - valCount;
+  let normalization: Normalization | undefined;
+  if (spec.normalize !== undefined && spec.normalize !== 'none') {
+    // Statistics of the training samples only: the validation split stays unseen.
+    normalization = fitNormalization(
+      spec.normalize,
+      data,
+      spec.inputShape,
+      order.slice(0, trainCount),
+    );
+    model.dispose();
+    model = buildModel(withNormalization(spec, normalization));
+  }
 
   const outShape = model.outputs[0].shape;
   const outputUnits = outShape[outShape.length - 1] ?? 1;
@@ -141,18 +164,12 @@ export async function trainModel(
   model.compile({
     optimizer,
     loss:
-      spec.loss === 'sparseCategoricalCrossentropy'
+      effectiveLoss(spec) === 'sparseCategoricalCrossentropy'
         ? 'categoricalCrossentropy'
-        : (spec.loss ?? 'meanSquaredError'),
+        : effectiveLoss(spec),
     metrics: classification ? ['accuracy'] : [],
   });
 
-  // Seeded split and per-epoch shuffles (not tfjs's Math.random ones), so the
-  // same spec, data and seed train the same model.
-  const seed = spec.seed ?? 1;
-  const order = shuffledIndices(data.xs.length, seed);
-  const valCount = Math.floor(order.length * (spec.validationSplit ?? 0));
-  const trainCount = order.length - valCount;
   const { x, y } = toTensors(spec, data, outputUnits, order);
   const t = tf();
   const xTrain = x.slice(0, trainCount);
@@ -215,6 +232,7 @@ export async function trainModel(
     durationMs: Date.now() - started,
     spec,
   };
+  if (normalization) report.normalization = normalization;
   if (last.val_loss !== undefined) report.valLoss = last.val_loss;
   if (classification) {
     report.accuracy = last.acc ?? last.accuracy;

@@ -23,6 +23,9 @@ export const train: Command = {
     'tinyml train --spec SPEC.json [--data DATA.(json|csv)] --out DIR [--label COLUMN] [--no-header] [--epochs N]\n' +
     '  SPEC.json: {"inputShape":[..],"layers":[{"type":"dense","units":16,"activation":"relu"}],...}\n' +
     '             or {"preset":"sine"} (data optional: the preset makes its own)\n' +
+    '  "normalize":"standardize"|"minmax" in the spec: per-feature input scaling learnt from the\n' +
+    '             training samples, carried by the model (raw features in, everywhere)\n' +
+    '  without "loss": a softmax last layer trains a classifier on class indices, else a regression\n' +
     '  writes DIR/model.json, DIR/weights.bin (TensorFlow.js format) and DIR/report.json',
   options: {
     spec: { type: 'string' },

@@ -21,6 +21,7 @@ import {
 } from '../twin';
 import { checkLossOptions, distillationLoss, regressionDistillationLoss } from './loss';
 import { parseStudentSpec, studentForBudget, type Budget, type BudgetSearch } from './student';
+import { fitNormalization, withNormalization } from '../../model/normalize';
 import { ValidationError } from '../../errors';
 
 export interface DistillOptions {
@@ -82,6 +83,29 @@ function resolveSpec(
   throw new ValidationError('distillation needs a student spec or a device budget');
 }
 
+/**
+ * The student sees the teacher's inputs: a student spec without its own
+ * normalization layer gets the one its `normalize` asks for (statistics of
+ * the training data), or else the teacher's own Rescaling layer.
+ */
+function withInputNormalization(
+  spec: ModelSpec,
+  teacher: tfTypes.LayersModel,
+  train: Dataset,
+): ModelSpec {
+  if (spec.layers[0]?.type === 'rescaling') return spec;
+  if (spec.normalize !== undefined && spec.normalize !== 'none') {
+    return withNormalization(spec, fitNormalization(spec.normalize, train, spec.inputShape));
+  }
+  const first = teacher.layers.find((l) => l.getClassName() !== 'InputLayer');
+  if (first?.getClassName() !== 'Rescaling') return spec;
+  const { scale, offset } = first.getConfig() as { scale: unknown; offset: unknown };
+  return {
+    ...spec,
+    layers: [{ type: 'rescaling', name: 'normalize', scale, offset }, ...spec.layers],
+  };
+}
+
 function checkStudent(teacher: tfTypes.LayersModel, student: tfTypes.LayersModel): void {
   const same = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
   if (!same(inputShapeOf(teacher), inputShapeOf(student))) {
@@ -120,7 +144,9 @@ export async function distill(
   o: DistillOptions = {},
 ): Promise<DistillResult> {
   const task = taskOf(teacher);
-  const { spec, search } = resolveSpec(teacher, o);
+  const resolved = resolveSpec(teacher, o);
+  const search = resolved.search;
+  const spec = withInputNormalization(resolved.spec, teacher, train);
   const settings: DistillSettings = {
     temperature: o.temperature ?? 4,
     alpha: o.alpha ?? 0.7,
