@@ -4,10 +4,10 @@
  * and parameters (from inspect, the same numbers `tinyml inspect` prints),
  * and, when data is given, accuracy or error before and after.
  */
-import { gzipSync } from 'node:zlib';
 import type { Evaluation } from '../evaluate';
 import { inspectModel } from '../../tflite/inspect';
 import { readModel } from '../../tflite/reader';
+import { gzipSize } from '../report';
 
 export interface ModelMeasure {
   bytes: number;
@@ -43,7 +43,7 @@ export function measureModel(bytes: Uint8Array): ModelMeasure {
   const r = inspectModel(readModel(bytes), bytes.length);
   return {
     bytes: bytes.length,
-    gzipBytes: gzipSync(bytes, { level: 9 }).length,
+    gzipBytes: gzipSize(bytes),
     arenaBytes: r.arenaBytes,
     macs: r.macs,
     params: r.params,
