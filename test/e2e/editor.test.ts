@@ -80,7 +80,7 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
           type: t,
           known: !!def,
           category: def?.category,
-          icon: def?.icon,
+          icon: typeof def?.icon === 'function' ? def.icon.call({}) : def?.icon,
           inPalette: !!el && el.offsetParent !== null,
           label: el?.textContent?.trim(),
         };
@@ -92,15 +92,13 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
       assert.equal(d.category, 'TinyML', `${d.type} category`);
       assert.ok(d.inPalette, `${d.type} not visible in the TinyML palette category`);
       assert.ok(d.label && !d.label.includes('.'), `${d.type} palette label "${d.label}"`);
-      if (typeof d.icon === 'string' && d.icon.endsWith('.svg')) {
-        const res = await fetch(`${nr.url}icons/node-red-contrib-tinyml/${d.icon}`);
-        assert.equal(res.status, 200, `${d.type} icon ${d.icon}`);
-        assert.match(await res.text(), /<svg/);
-      }
+      // Our own SVG for every node, no font-awesome stand-in.
+      assert.match(String(d.icon), /^[a-z-]+\.svg$/, `${d.type} icon`);
+      const res = await fetch(`${nr.url}icons/node-red-contrib-tinyml/${d.icon}`);
+      assert.equal(res.status, 200, `${d.type} icon ${d.icon}`);
+      assert.match(await res.text(), /<svg/);
     }
-    for (const t of ['tinyml-train', 'tinyml-convert', 'tinyml-optimize']) {
-      assert.match(String(defs.find((d) => d.type === t)?.icon), /\.svg$/, `${t} icon`);
-    }
+    assert.equal(new Set(defs.map((d) => d.icon)).size, defs.length, 'one icon per node');
     await page.locator('#red-ui-palette-container-TinyML').scrollIntoViewIfNeeded();
     await screenshot(page, 'palette');
   });
@@ -146,6 +144,23 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
         await page.locator('#node-config-input-broker').waitFor({ state: 'detached' });
       }
       if (type === 'tinyml-train') await screenshot(page, 'dialog-train');
+      if (type === 'tinyml-optimize') {
+        // Each mode shows its own settings and only those.
+        const rows = {
+          quantize: '#node-input-quantMode',
+          prune: '#node-input-sparsity',
+          distill: '#node-input-studentSpec',
+        };
+        for (const [mode, field] of Object.entries(rows)) {
+          await page.selectOption('#node-input-mode', mode);
+          for (const [other, f] of Object.entries(rows)) {
+            assert.equal(await page.locator(f).isVisible(), other === mode, `${mode}: ${f}`);
+          }
+          assert.ok(await page.locator(field).isVisible());
+        }
+        await page.selectOption('#node-input-mode', 'quantize');
+        await screenshot(page, 'dialog-optimize');
+      }
       await page.click('#node-dialog-ok');
       await name.waitFor({ state: 'detached', timeout: 10000 });
       const saved = await page.evaluate(
@@ -160,7 +175,10 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
       await help.first().waitFor({ state: 'visible', timeout: 10000 });
       const text = (await help.first().textContent()) ?? '';
       assert.ok(text.length > 200, `${type} help is ${text.length} characters`);
-      assert.match(text, /Inputs|Properties/, `${type} help has no Inputs section`);
+      // Node-RED's help format: Inputs, Outputs, Details, References.
+      for (const section of ['Inputs', 'Outputs', 'Details', 'References']) {
+        assert.match(text, new RegExp(section), `${type} help has no ${section} section`);
+      }
     }
     await screenshot(page, 'dialogs-saved');
     assert.deepEqual(pageErrors, []);
