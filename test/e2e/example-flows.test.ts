@@ -27,6 +27,7 @@ const core = [
   require('@node-red/nodes/core/common/90-comment.js'),
   require('@node-red/nodes/core/function/10-function.js'),
   require('@node-red/nodes/core/function/10-switch.js'),
+  require('@node-red/nodes/core/sequence/17-split.js'),
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -107,6 +108,93 @@ describe('example flows run', function () {
     );
     const falseAlarms = healthy.filter((s) => s.anomaly).length;
     assert.equal(falseAlarms, 0, `false alarms in ${healthy.length} healthy windows`);
+  });
+
+  it('digits CNN: int8 keeps the held-out accuracy within the 1 pp gate at about half the size', async () => {
+    const flow = example('digits-cnn-int8.json');
+    tap(flow, 'tinyml_digits_report', 'report');
+    tap(flow, 'tinyml_digits_predict', 'predictions');
+    tap(flow, 'tinyml_digits_catch', 'errors');
+    await helper.load(
+      [...core, trainNode, convertNode, optimizeNode, inferNode] as never,
+      flow as never,
+    );
+    const report = collect('report');
+    const predictions = collect('predictions');
+    const errors = collect('errors');
+    helper.getNode('tinyml_digits_inject').receive({ payload: Date.now() });
+    await until(
+      () => (report.length > 0 && predictions.length >= 5) || errors.length > 0,
+      110000,
+      'the accuracy report and 5 predictions',
+    );
+    assert.deepEqual(
+      errors.map((e) => (e.error as Error).message),
+      [],
+    );
+    type Row = { accuracy: number; bytes: number; gzipBytes: number; arenaBytes: number };
+    const r = report[0].payload as {
+      heldOutSamples: number;
+      float32: Row;
+      int8: Row;
+      accuracyDropPp: number;
+      chosen: string;
+    };
+    // 20% of the 1797 digits, never trained on.
+    assert.equal(r.heldOutSamples, 359);
+    assert.ok(r.float32.accuracy > 90, `float32 ${r.float32.accuracy}%`);
+    assert.ok(r.float32.accuracy - r.int8.accuracy <= 1, `int8 ${r.int8.accuracy}%`);
+    assert.match(r.chosen, /int8/);
+    assert.ok(r.int8.bytes < 0.6 * r.float32.bytes, `${r.int8.bytes} of ${r.float32.bytes} B`);
+    assert.ok(r.int8.arenaBytes < r.float32.arenaBytes);
+    const p = predictions.map((m) => m.payload as { predicted: number; truth: number });
+    assert.equal(p.length, 5);
+    const right = p.filter((x) => x.predicted === x.truth).length;
+    assert.ok(right >= 4, `${right} of 5 held-out digits right: ${JSON.stringify(p)}`);
+  });
+
+  it('pruning vs distillation: one table with the teacher, the pruned model and both students', async () => {
+    const flow = example('pruning-vs-distillation.json');
+    tap(flow, 'tinyml_compare_compare', 'table');
+    tap(flow, 'tinyml_compare_catch', 'errors');
+    await helper.load([...core, trainNode, convertNode, optimizeNode] as never, flow as never);
+    const table = collect('table');
+    const errors = collect('errors');
+    helper.getNode('tinyml_compare_inject').receive({ payload: Date.now() });
+    await until(() => table.length > 0 || errors.length > 0, 110000, 'the comparison table');
+    assert.deepEqual(
+      errors.map((e) => (e.error as Error).message),
+      [],
+    );
+    type Row = {
+      technique: string;
+      model: string;
+      params: number;
+      nonzeroParams: number;
+      gzipBytes: number;
+      accuracy: number;
+    };
+    // Rows built in the function node's sandbox: copy them into this realm.
+    const rows = JSON.parse(JSON.stringify(table[0].payload)) as Row[];
+    const by = (model: string) => rows.find((r) => r.model === model)!;
+    assert.deepEqual(
+      rows.map((r) => r.model),
+      ['teacher', 'pruned', 'student alone', 'distilled'],
+    );
+    const teacher = by('teacher');
+    const pruned = by('pruned');
+    const student = by('distilled');
+    assert.ok(teacher.accuracy > 90, `teacher ${teacher.accuracy}%`);
+    // Pruning: same parameters, at most a fifth non-zero weights (biases stay), smaller when compressed.
+    assert.equal(pruned.params, teacher.params);
+    assert.ok(pruned.nonzeroParams < 0.25 * teacher.params, `${pruned.nonzeroParams} non-zero`);
+    assert.ok(pruned.gzipBytes < 0.5 * teacher.gzipBytes);
+    // Distillation: a 64-16-10 student has 1210 parameters.
+    assert.equal(student.params, 1210);
+    for (const r of [pruned, student]) {
+      assert.ok(r.accuracy > teacher.accuracy - 5, `${r.model} ${r.accuracy}%`);
+    }
+    assert.match(String(table[0].summary), /pruned: .*distilled: .*teacher: /);
   });
 
   describe('with a broker and two simulated devices', () => {
