@@ -64,6 +64,36 @@ async function until(pred: () => boolean, ms: number, what: string): Promise<voi
   }
 }
 
+/**
+ * Loads an example with helper nodes tapped after the given nodes (and after
+ * its catch node), clicks its inject, and returns what each tap collects.
+ */
+async function start(
+  flow: Flow,
+  nodes: unknown[],
+  taps: Record<string, string>,
+  catchId: string,
+  injectId: string,
+): Promise<{ got: Record<string, Msg[]>; errors: Msg[] }> {
+  for (const [id, from] of Object.entries(taps)) tap(flow, from, id);
+  tap(flow, catchId, 'errors');
+  await helper.load([...core, ...nodes] as never, flow as never);
+  const got: Record<string, Msg[]> = {};
+  for (const id of Object.keys(taps)) got[id] = collect(id);
+  const errors = collect('errors');
+  helper.getNode(injectId).receive({ payload: Date.now() });
+  return { got, errors };
+}
+
+/** Waits for `pred` or the first error; an error fails with its message. */
+async function settle(errors: Msg[], pred: () => boolean, ms: number, what: string) {
+  await until(() => pred() || errors.length > 0, ms, what);
+  assert.deepEqual(
+    errors.map((e) => (e.error as Error).message),
+    [],
+  );
+}
+
 describe('example flows run', function () {
   this.timeout(120000);
   afterEach(async () => {
@@ -74,23 +104,19 @@ describe('example flows run', function () {
     const flow = example('anomaly-detection-autoencoder.json');
     // The test drives the sensor itself instead of waiting for 1 s ticks.
     for (const n of flow) if (n.type === 'inject') n.repeat = '';
-    tap(flow, 'tinyml_anomaly_error', 'out');
-    tap(flow, 'tinyml_anomaly_catch', 'errors');
-    await helper.load(
-      [...core, trainNode, convertNode, optimizeNode, inferNode] as never,
-      flow as never,
+    const { got, errors } = await start(
+      flow,
+      [trainNode, convertNode, optimizeNode, inferNode],
+      { out: 'tinyml_anomaly_error' },
+      'tinyml_anomaly_catch',
+      'tinyml_anomaly_inject',
     );
-    const out = collect('out');
-    const errors = collect('errors');
-    helper.getNode('tinyml_anomaly_inject').receive({ payload: Date.now() });
-    await until(
-      () => out.some((m) => m.topic === 'threshold') || errors.length > 0,
+    const out = got.out;
+    await settle(
+      errors,
+      () => out.some((m) => m.topic === 'threshold'),
       90000,
       'the calibrated threshold',
-    );
-    assert.deepEqual(
-      errors.map((e) => (e.error as Error).message),
-      [],
     );
     const sensor = helper.getNode('tinyml_anomaly_sensor');
     for (let i = 0; i < 60; i++) sensor.receive({ payload: i });
@@ -112,25 +138,19 @@ describe('example flows run', function () {
 
   it('digits CNN: int8 keeps the held-out accuracy within the 1 pp gate at about half the size', async () => {
     const flow = example('digits-cnn-int8.json');
-    tap(flow, 'tinyml_digits_report', 'report');
-    tap(flow, 'tinyml_digits_predict', 'predictions');
-    tap(flow, 'tinyml_digits_catch', 'errors');
-    await helper.load(
-      [...core, trainNode, convertNode, optimizeNode, inferNode] as never,
-      flow as never,
+    const { got, errors } = await start(
+      flow,
+      [trainNode, convertNode, optimizeNode, inferNode],
+      { report: 'tinyml_digits_report', predictions: 'tinyml_digits_predict' },
+      'tinyml_digits_catch',
+      'tinyml_digits_inject',
     );
-    const report = collect('report');
-    const predictions = collect('predictions');
-    const errors = collect('errors');
-    helper.getNode('tinyml_digits_inject').receive({ payload: Date.now() });
-    await until(
-      () => (report.length > 0 && predictions.length >= 5) || errors.length > 0,
+    const { report, predictions } = got;
+    await settle(
+      errors,
+      () => report.length > 0 && predictions.length >= 5,
       110000,
       'the accuracy report and 5 predictions',
-    );
-    assert.deepEqual(
-      errors.map((e) => (e.error as Error).message),
-      [],
     );
     type Row = { accuracy: number; bytes: number; gzipBytes: number; arenaBytes: number };
     const r = report[0].payload as {
@@ -155,17 +175,15 @@ describe('example flows run', function () {
 
   it('pruning vs distillation: one table with the teacher, the pruned model and both students', async () => {
     const flow = example('pruning-vs-distillation.json');
-    tap(flow, 'tinyml_compare_compare', 'table');
-    tap(flow, 'tinyml_compare_catch', 'errors');
-    await helper.load([...core, trainNode, convertNode, optimizeNode] as never, flow as never);
-    const table = collect('table');
-    const errors = collect('errors');
-    helper.getNode('tinyml_compare_inject').receive({ payload: Date.now() });
-    await until(() => table.length > 0 || errors.length > 0, 110000, 'the comparison table');
-    assert.deepEqual(
-      errors.map((e) => (e.error as Error).message),
-      [],
+    const { got, errors } = await start(
+      flow,
+      [trainNode, convertNode, optimizeNode],
+      { table: 'tinyml_compare_compare' },
+      'tinyml_compare_catch',
+      'tinyml_compare_inject',
     );
+    const table = got.table;
+    await settle(errors, () => table.length > 0, 110000, 'the comparison table');
     type Row = {
       technique: string;
       model: string;
@@ -217,20 +235,15 @@ describe('example flows run', function () {
 
     it('mixed fleet: the Pi and the ESP32 both run the model and their chart points follow sin(x)', async () => {
       const flow = example('mixed-fleet-chart.json');
-      tap(flow, 'tinyml_mixed_point', 'points');
-      tap(flow, 'tinyml_mixed_catch', 'errors');
-      await helper.load(
-        [...core, trainNode, convertNode, fleetNode, deployNode, inferNode] as never,
-        flow as never,
+      const { got, errors } = await start(
+        flow,
+        [trainNode, convertNode, fleetNode, deployNode, inferNode],
+        { points: 'tinyml_mixed_point' },
+        'tinyml_mixed_catch',
+        'tinyml_mixed_inject',
       );
-      const points = collect('points');
-      const errors = collect('errors');
-      helper.getNode('tinyml_mixed_inject').receive({ payload: Date.now() });
-      await until(() => points.length >= 64 || errors.length > 0, 90000, '2 × 16 results');
-      assert.deepEqual(
-        errors.map((e) => (e.error as Error).message),
-        [],
-      );
+      const points = got.points;
+      await settle(errors, () => points.length >= 64, 90000, '2 × 16 results');
       const byDevice = new Map<string, { x: number; y: number }[]>();
       for (const p of points) {
         const list = byDevice.get(p.topic as string) ?? [];
