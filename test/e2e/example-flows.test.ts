@@ -15,6 +15,7 @@ import optimizeNode from '../../nodes/optimize';
 import inferNode from '../../nodes/infer';
 import fleetNode from '../../nodes/fleet';
 import deployNode from '../../nodes/deploy';
+import deviceEventsNode from '../../nodes/device-events';
 import { startBroker, type EmbeddedBroker } from '../../src/fleet/broker';
 import { DeviceAgent } from '../../src/device/agent';
 import { ROOT } from '../helpers/paths';
@@ -237,8 +238,8 @@ describe('example flows run', function () {
       const flow = example('mixed-fleet-chart.json');
       const { got, errors } = await start(
         flow,
-        [trainNode, convertNode, fleetNode, deployNode, inferNode],
-        { points: 'tinyml_mixed_point' },
+        [trainNode, convertNode, fleetNode, deployNode, inferNode, deviceEventsNode],
+        { points: 'tinyml_mixed_point', presence: 'tinyml_mixed_events' },
         'tinyml_mixed_catch',
         'tinyml_mixed_inject',
       );
@@ -257,6 +258,25 @@ describe('example flows run', function () {
         for (const { x, y } of pts) {
           assert.ok(Math.abs(y - Math.sin(x)) < 0.1, `${id}: y=${y} at x=${x}`);
         }
+      }
+      // The device events node saw both devices, each with its profile, and
+      // each reporting the new model once it activated it.
+      type Presence = { id: string; profile: string; model?: { name: string } | null };
+      const presence = () => got.presence.map((m) => m.payload as Presence);
+      for (const [id, profile] of [
+        ['sim-1', 'rpi'],
+        ['sim-esp32', 'esp32'],
+      ]) {
+        await until(
+          () => presence().some((s) => s.id === id && s.model?.name === 'sine-fleet'),
+          10000,
+          `a presence event of ${id} running sine-fleet`,
+        );
+        const seen = presence().filter((s) => s.id === id);
+        assert.ok(
+          seen.every((s) => s.profile === profile),
+          `${id}: ${seen.map((s) => s.profile)}`,
+        );
       }
       assert.equal(devices[0].model?.name, 'sine-fleet');
       assert.equal(devices[1].model?.name, 'sine-fleet');
