@@ -15,7 +15,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT } from '../helpers/paths';
-import { launchChromium, screenshot, startNodeRed, type NodeRed } from './browser';
+import { launchChromium, screenshot, screenshotOf, startNodeRed, type NodeRed } from './browser';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   'node-red': { nodes: Record<string, string> };
@@ -101,6 +101,14 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
     assert.equal(new Set(defs.map((d) => d.icon)).size, defs.length, 'one icon per node');
     await page.locator('#red-ui-palette-container-TinyML').scrollIntoViewIfNeeded();
     await screenshot(page, 'palette');
+    await screenshotOf(page.locator('#red-ui-palette-container-TinyML'), 'palette-tinyml');
+    // One picture per palette entry, for the README's node list.
+    for (const d of defs.filter((x) => x.category !== 'config')) {
+      await screenshotOf(
+        page.locator(`.red-ui-palette-node[data-palette-type="${d.type}"]`),
+        `node-${d.type.replace(/^tinyml-/, '')}`,
+      );
+    }
   });
 
   it('drags each node onto the canvas, edits and saves its dialog, and shows its help', async () => {
@@ -160,6 +168,7 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
         }
         await page.selectOption('#node-input-mode', 'quantize');
         await screenshot(page, 'dialog-optimize');
+        await screenshotOf(page.locator('.red-ui-tray').last(), 'dialog-optimize-tray');
       }
       await page.click('#node-dialog-ok');
       await name.waitFor({ state: 'detached', timeout: 10000 });
@@ -289,6 +298,12 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
     await device.locator('.tinyml-result').first().waitFor({ state: 'visible', timeout: 15000 });
     await page.locator('.tinyml-training polyline').first().waitFor({ state: 'attached' });
     await screenshot(page, 'sidebar');
+    // The docs show this fleet and its training curve, not the other test fleets.
+    await screenshotOf(
+      page.locator('.tinyml-fleet[data-fleet="tinyml_sine_fleet"]'),
+      'sidebar-fleet',
+    );
+    await screenshotOf(page.locator('.tinyml-training').first(), 'sidebar-training');
     assert.deepEqual(pageErrors, []);
   });
 });
