@@ -4,7 +4,8 @@
  * What a person does: find the nodes in the palette, drag each onto the
  * canvas, open its dialog, edit and save it, read its help; import every
  * example through Import > Examples; deploy the sine example and see a
- * device's result in the debug sidebar; export and find no credentials.
+ * device's result in the debug sidebar; run the digits example from its
+ * inject button and see its accuracy report; export and find no credentials.
  * Screenshots go to test-artifacts/e2e/ (git-ignored).
  *
  * The tests run in order and share one page, as a person's session would.
@@ -304,6 +305,36 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
       'sidebar-fleet',
     );
     await screenshotOf(page.locator('.tinyml-training').first(), 'sidebar-training');
+    assert.deepEqual(pageErrors, []);
+  });
+  it('runs the digits example from its inject button: the accuracy report in debug, the curve in the sidebar', async () => {
+    await page
+      .locator('#red-ui-workspace-tabs .red-ui-tab-label', {
+        hasText: tabLabel('digits-cnn-int8.json'),
+      })
+      .click();
+    await page.evaluate(() => (globalThis as any).RED.sidebar.show('debug'));
+    await page.click('[id="tinyml_digits_inject"] .red-ui-flow-node-button-button');
+    const report = page.locator('.red-ui-debug-msg', { hasText: 'accuracy report' });
+    await report
+      .first()
+      .waitFor({ state: 'visible', timeout: 150000 })
+      .catch((err: Error) => {
+        throw new Error(`${err.message}\nNode-RED output:\n${nr.output().slice(-4000)}`);
+      });
+    assert.match((await report.first().textContent()) ?? '', /heldOutSamples/);
+    await page.locator('.red-ui-debug-msg', { hasText: 'digit prediction' }).nth(4).waitFor();
+    await screenshot(page, 'digits-report');
+    await page.evaluate(() => (globalThis as any).RED.sidebar.show('tinyml'));
+    await page
+      .locator('.tinyml-training', { hasText: 'train CNN' })
+      .locator('polyline')
+      .first()
+      .waitFor({ state: 'attached' });
+    await screenshotOf(
+      page.locator('.tinyml-training', { hasText: 'train CNN' }),
+      'sidebar-training-digits',
+    );
     assert.deepEqual(pageErrors, []);
   });
 });
