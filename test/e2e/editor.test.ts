@@ -63,6 +63,18 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
     await nr?.stop();
   });
 
+  /** Waits for a debug sidebar message containing `text`; on timeout, shows Node-RED's output. */
+  async function debugMessage(text: string, timeout: number) {
+    const msg = page.locator('.red-ui-debug-msg', { hasText: text });
+    await msg
+      .first()
+      .waitFor({ state: 'visible', timeout })
+      .catch((err: Error) => {
+        throw new Error(`${err.message}\nNode-RED output:\n${nr.output().slice(-4000)}`);
+      });
+    return msg;
+  }
+
   afterEach(function () {
     if (this.currentTest?.state === 'failed' && page) {
       return screenshot(page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
@@ -277,13 +289,7 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
     const confirm = page.locator('#node-dialog-confirm-deploy-deploy');
     if (await confirm.isVisible({ timeout: 2000 }).catch(() => false)) await confirm.click();
     await page.evaluate(() => (globalThis as any).RED.sidebar.show('debug'));
-    const result = page.locator('.red-ui-debug-msg', { hasText: 'device result' });
-    await result
-      .first()
-      .waitFor({ state: 'visible', timeout: 90000 })
-      .catch((err: Error) => {
-        throw new Error(`${err.message}\nNode-RED output:\n${nr.output().slice(-4000)}`);
-      });
+    const result = await debugMessage('device result', 90000);
     const text = (await result.first().textContent()) ?? '';
     assert.match(text, /sim-1/);
     assert.match(text, /sin/);
@@ -315,13 +321,7 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
       .click();
     await page.evaluate(() => (globalThis as any).RED.sidebar.show('debug'));
     await page.click('[id="tinyml_digits_inject"] .red-ui-flow-node-button-button');
-    const report = page.locator('.red-ui-debug-msg', { hasText: 'accuracy report' });
-    await report
-      .first()
-      .waitFor({ state: 'visible', timeout: 150000 })
-      .catch((err: Error) => {
-        throw new Error(`${err.message}\nNode-RED output:\n${nr.output().slice(-4000)}`);
-      });
+    const report = await debugMessage('accuracy report', 150000);
     assert.match((await report.first().textContent()) ?? '', /heldOutSamples/);
     await page.locator('.red-ui-debug-msg', { hasText: 'digit prediction' }).nth(4).waitFor();
     await screenshot(page, 'digits-report');
