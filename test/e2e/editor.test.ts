@@ -148,9 +148,16 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
       await page.dblclick(`[id="${id}"]`);
       const name = page.locator('#node-input-name');
       await name.waitFor({ state: 'visible', timeout: 10000 });
-      // Every label of the form is translated: no raw i18n key left.
-      const labels = await page.locator('.red-ui-tray form label').allTextContents();
-      for (const l of labels) assert.doesNotMatch(l, /tinyml-[a-z]+\.label\./, `${type}: "${l}"`);
+      // Every text of the form (labels, options, hints, placeholders) is
+      // translated: no raw i18n key left.
+      const form = page.locator('.red-ui-tray form').last();
+      const texts = [
+        (await form.textContent()) ?? '',
+        ...(await form
+          .locator('[placeholder]')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('placeholder') ?? ''))),
+      ];
+      for (const t of texts) assert.doesNotMatch(t, /tinyml-[a-z-]+\.[a-z]+\./, `${type}: "${t}"`);
       await name.fill(`e2e ${type}`);
       // A new fleet config node, from the first dialog that shows the fleet
       // field: Node-RED 4.1 has a "+" button for it, 3.x the pencil.
