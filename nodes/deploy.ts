@@ -8,13 +8,15 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { deploy, type DeployEvent, type DeployTarget } from '../src/fleet/deploy';
 import { FleetError, ValidationError } from '../src/errors';
-import { fail, modelBytes } from './lib/node-utils';
+import { fail, modelBytes, typedText } from './lib/node-utils';
 import { showConnection, type FleetNode } from './lib/fleet-node';
 
 interface DeployDef extends NodeDef {
   fleet: string;
   target?: 'device' | 'group' | 'all';
   device: string;
+  /** typedInput type of device (str, flow, global, env); absent in older flows. */
+  deviceType?: string;
   group?: string;
   timeout: string;
   waves?: string;
@@ -31,7 +33,11 @@ function parseWaves(text: string | undefined): number[] | undefined {
   return waves;
 }
 
-function targetOf(config: DeployDef, m: Record<string, unknown>): DeployTarget {
+function targetOf(
+  config: DeployDef,
+  m: Record<string, unknown>,
+  configuredDevice: () => string,
+): DeployTarget {
   if (typeof m.device === 'string') return { device: m.device };
   if (Array.isArray(m.device) && m.device.every((d) => typeof d === 'string')) {
     return { devices: m.device as string[] };
@@ -40,7 +46,12 @@ function targetOf(config: DeployDef, m: Record<string, unknown>): DeployTarget {
   const kind = config.target || (config.group && !config.device ? 'group' : 'device');
   if (kind === 'all') return { all: true };
   if (kind === 'group') return { group: config.group ?? '' };
-  return { device: config.device };
+  return { device: configuredDevice() };
+}
+
+/** "4.0 KB" style sizes for the status. */
+function size(bytes: number): string {
+  return bytes >= 10240 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1024).toFixed(1)} KB`;
 }
 
 export = function register(RED: NodeAPI): void {
@@ -48,20 +59,26 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const fleetNode = RED.nodes.getNode(config.fleet) as FleetNode | null;
-    const unwatch = showConnection(node, fleetNode);
+    const unwatch = showConnection(node, fleetNode, RED._);
     let running = 0;
     node.on('input', (msg, send, done) => {
       (async () => {
         if (!fleetNode) throw new ValidationError('no fleet (broker) is configured');
         const m = msg as typeof msg & Record<string, unknown>;
-        const target = targetOf(config, m);
+        const target = targetOf(config, m, () =>
+          typedText(RED, node, msg, config.device, config.deviceType),
+        );
         const model = modelBytes(msg);
         const timeoutS = Number(config.timeout) || 120;
         const maxFailures = config.maxFailures ? Number(config.maxFailures) : undefined;
         if (maxFailures !== undefined && !(maxFailures >= 0 && maxFailures <= 1)) {
           throw new ValidationError(`max failures ${config.maxFailures} must be a share in [0, 1]`);
         }
-        node.status({ fill: 'blue', shape: 'ring', text: 'connecting...' });
+        node.status({
+          fill: 'blue',
+          shape: 'ring',
+          text: RED._('tinyml-deploy.status.connecting'),
+        });
         const fleet = fleetNode.fleet;
         const client = await fleet.connection();
         const registry = await fleet.registry();
@@ -72,13 +89,26 @@ export = function register(RED: NodeAPI): void {
           if (e.kind === 'wave') total += e.devices.length;
           if (e.kind === 'outcome') done_++;
           if (e.kind === 'progress') {
+            // Chunks are equal slices of the model (the manifest's own
+            // section aside), so the share confirmed is the share of bytes.
             node.status({
               fill: 'blue',
               shape: 'dot',
-              text: `${e.deviceId}: ${e.state} ${e.have}/${e.total}`,
+              text: RED._('tinyml-deploy.status.progress', {
+                device: e.deviceId,
+                state: e.state,
+                have: e.have,
+                total: e.total,
+                bytes: size(e.total ? Math.round((model.length * e.have) / e.total) : 0),
+                size: size(model.length),
+              }),
             });
           } else {
-            node.status({ fill: 'blue', shape: 'dot', text: `${done_}/${total} done` });
+            node.status({
+              fill: 'blue',
+              shape: 'dot',
+              text: RED._('tinyml-deploy.status.devices', { done: done_, total }),
+            });
           }
           send([null, { topic: e.kind, payload: e }]);
         };
@@ -100,7 +130,10 @@ export = function register(RED: NodeAPI): void {
           node.status({
             fill: result.ok ? 'green' : 'red',
             shape: 'dot',
-            text: `${active}/${result.outcomes.length} active`,
+            text: RED._('tinyml-deploy.status.result', {
+              active,
+              total: result.outcomes.length,
+            }),
           });
           send([m, null]);
           if (!result.ok) {

@@ -25,7 +25,7 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const fleetNode = RED.nodes.getNode(config.fleet) as FleetNode | null;
-    const unwatch = showConnection(node, fleetNode);
+    const unwatch = showConnection(node, fleetNode, RED._);
     const cleanups: (() => void)[] = [unwatch];
     const want = {
       presence: config.presence !== false,
@@ -42,8 +42,21 @@ export = function register(RED: NodeAPI): void {
         const client = await fleet.connection();
         const registry = await fleet.registry();
         for (const s of registry.list()) groupOf.set(s.id, s.group);
+        // Status: how many of the watched devices are known and online.
+        const showCounts = () => {
+          const seen = registry.list().filter((d) => matches(d.id));
+          node.status({
+            fill: 'green',
+            shape: 'dot',
+            text: RED._('tinyml-device-events.status.counts', {
+              devices: seen.length,
+              online: seen.filter((d) => d.online).length,
+            }),
+          });
+        };
         const onStatus = (s: DeviceStatus, before: DeviceStatus | undefined) => {
           groupOf.set(s.id, s.group);
+          showCounts();
           if (!want.presence || !matches(s.id)) return;
           node.send({ topic: 'presence', device: s.id, payload: s, previous: before ?? null });
         };
@@ -51,6 +64,7 @@ export = function register(RED: NodeAPI): void {
         cleanups.push(() => registry.off('status', onStatus));
         // Devices already known when the flow starts are reported once.
         for (const s of registry.list()) onStatus(s, undefined);
+        showCounts();
         const topics = fleet.topics;
         const onMessage = (topic: string, payload: Buffer) => {
           const kind = topics.kindOf(topic);

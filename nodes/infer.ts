@@ -10,13 +10,15 @@ import { runJson } from '../src/runtime/io';
 import { inferOnDevice } from '../src/fleet/infer';
 import { isValidId } from '../src/fleet/topics';
 import { FleetError, ValidationError } from '../src/errors';
-import { fail } from './lib/node-utils';
+import { fail, typedText } from './lib/node-utils';
 import type { FleetNode } from './lib/fleet-node';
 
 interface InferDef extends NodeDef {
   target: 'local' | 'device';
   fleet: string;
   device: string;
+  /** typedInput type of device (str, flow, global, env); absent in older flows. */
+  deviceType?: string;
   timeout: string;
 }
 
@@ -38,12 +40,24 @@ export = function register(RED: NodeAPI): void {
           if (!local) throw new ValidationError('no model: send the .tflite in msg.model first');
           const result = runJson(local, m.payload);
           m.payload = result;
-          node.status({ fill: 'green', shape: 'dot', text: `${result.latencyMs.toFixed(2)} ms` });
+          node.status({
+            fill: 'green',
+            shape: 'dot',
+            text: RED._('tinyml-infer.status.local', { latency: result.latencyMs.toFixed(2) }),
+          });
         } else {
           if (!fleetNode) throw new ValidationError('no fleet (broker) is configured');
-          const deviceId = typeof m.device === 'string' ? m.device : config.device;
+          const deviceId =
+            typeof m.device === 'string'
+              ? m.device
+              : typedText(RED, node, msg, config.device, config.deviceType);
           if (!deviceId || !isValidId(deviceId))
             throw new ValidationError(`device id "${deviceId ?? ''}" is not valid`);
+          node.status({
+            fill: 'blue',
+            shape: 'ring',
+            text: RED._('tinyml-infer.status.asking', { device: deviceId }),
+          });
           const fleet = fleetNode.fleet;
           const client = await fleet.connection();
           const result = await inferOnDevice(
@@ -59,7 +73,11 @@ export = function register(RED: NodeAPI): void {
           node.status({
             fill: 'green',
             shape: 'dot',
-            text: `${deviceId}: ${result.label ?? ''} ${result.latencyMs?.toFixed(2)} ms`,
+            text: RED._('tinyml-infer.status.device', {
+              device: deviceId,
+              label: result.label ?? '',
+              latency: result.latencyMs?.toFixed(2) ?? '?',
+            }),
           });
         }
         send(m);

@@ -9,6 +9,10 @@ import { trainModel } from '../src/model/train';
 import { serializeModel } from '../src/model/artifacts';
 import { fail, parseJsonConfig } from './lib/node-utils';
 import { TrainingFeed } from './lib/training-feed';
+import { loadBuiltinDataset, splitDataset } from '../src/model/builtin-datasets';
+
+const BUILTIN_TEST_FRACTION = 0.2;
+const BUILTIN_SPLIT_SEED = 1;
 
 interface TrainDef extends NodeDef {
   spec: string;
@@ -30,8 +34,19 @@ export = function register(RED: NodeAPI): void {
     );
 
     function dataset(msg: NodeMessage): unknown {
-      const m = msg as NodeMessage & { data?: unknown };
+      const m = msg as NodeMessage & { data?: unknown; validation?: unknown };
       if (m.data !== undefined) return m.data;
+      if (config.dataType === 'builtin') {
+        // A data set shipped in data/: train on a seeded 80%, and hold the
+        // other 20% out in msg.validation for the accuracy figures downstream.
+        const { train, test } = splitDataset(
+          loadBuiltinDataset(config.data ?? ''),
+          BUILTIN_TEST_FRACTION,
+          BUILTIN_SPLIT_SEED,
+        );
+        m.validation = test;
+        return train;
+      }
       const v = config.dataType
         ? RED.util.evaluateNodeProperty(config.data ?? 'payload', config.dataType, node, msg)
         : msg.payload;

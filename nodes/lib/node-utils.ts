@@ -3,7 +3,7 @@
  * status and done(err) (so a Catch node receives it with the message), and
  * reading a model's bytes from a message.
  */
-import type { Node, NodeMessage } from 'node-red';
+import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import { isTinymlError, ValidationError } from '../../src/errors';
 
 export type Done = (err?: Error) => void;
@@ -29,4 +29,18 @@ export function parseJsonConfig(text: string | undefined, what: string): unknown
   } catch (err) {
     throw new ValidationError(`${what} is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+/**
+ * A typedInput property (str, num, flow, global, env, msg) as text; a
+ * property saved before it had a type field is a literal string.
+ */
+export function typedText(
+  RED: NodeAPI,
+  node: Node,
+  msg: NodeMessage,
+  value: string | undefined,
+  type: string | undefined,
+): string {
+  return String(RED.util.evaluateNodeProperty(value ?? '', type || 'str', node, msg) ?? '');
 }

@@ -4,7 +4,8 @@
  * What a person does: find the nodes in the palette, drag each onto the
  * canvas, open its dialog, edit and save it, read its help; import every
  * example through Import > Examples; deploy the sine example and see a
- * device's result in the debug sidebar; export and find no credentials.
+ * device's result in the debug sidebar; run the digits example from its
+ * inject button and see its accuracy report; export and find no credentials.
  * Screenshots go to test-artifacts/e2e/ (git-ignored).
  *
  * The tests run in order and share one page, as a person's session would.
@@ -15,7 +16,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT } from '../helpers/paths';
-import { launchChromium, screenshot, startNodeRed, type NodeRed } from './browser';
+import { launchChromium, screenshot, screenshotOf, startNodeRed, type NodeRed } from './browser';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   'node-red': { nodes: Record<string, string> };
@@ -62,6 +63,18 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
     await nr?.stop();
   });
 
+  /** Waits for a debug sidebar message containing `text`; on timeout, shows Node-RED's output. */
+  async function debugMessage(text: string, timeout: number) {
+    const msg = page.locator('.red-ui-debug-msg', { hasText: text });
+    await msg
+      .first()
+      .waitFor({ state: 'visible', timeout })
+      .catch((err: Error) => {
+        throw new Error(`${err.message}\nNode-RED output:\n${nr.output().slice(-4000)}`);
+      });
+    return msg;
+  }
+
   afterEach(function () {
     if (this.currentTest?.state === 'failed' && page) {
       return screenshot(page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
@@ -80,7 +93,7 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
           type: t,
           known: !!def,
           category: def?.category,
-          icon: def?.icon,
+          icon: typeof def?.icon === 'function' ? def.icon.call({}) : def?.icon,
           inPalette: !!el && el.offsetParent !== null,
           label: el?.textContent?.trim(),
         };
@@ -92,17 +105,23 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
       assert.equal(d.category, 'TinyML', `${d.type} category`);
       assert.ok(d.inPalette, `${d.type} not visible in the TinyML palette category`);
       assert.ok(d.label && !d.label.includes('.'), `${d.type} palette label "${d.label}"`);
-      if (typeof d.icon === 'string' && d.icon.endsWith('.svg')) {
-        const res = await fetch(`${nr.url}icons/node-red-contrib-tinyml/${d.icon}`);
-        assert.equal(res.status, 200, `${d.type} icon ${d.icon}`);
-        assert.match(await res.text(), /<svg/);
-      }
+      // Our own SVG for every node, no font-awesome stand-in.
+      assert.match(String(d.icon), /^[a-z-]+\.svg$/, `${d.type} icon`);
+      const res = await fetch(`${nr.url}icons/node-red-contrib-tinyml/${d.icon}`);
+      assert.equal(res.status, 200, `${d.type} icon ${d.icon}`);
+      assert.match(await res.text(), /<svg/);
     }
-    for (const t of ['tinyml-train', 'tinyml-convert', 'tinyml-optimize']) {
-      assert.match(String(defs.find((d) => d.type === t)?.icon), /\.svg$/, `${t} icon`);
-    }
+    assert.equal(new Set(defs.map((d) => d.icon)).size, defs.length, 'one icon per node');
     await page.locator('#red-ui-palette-container-TinyML').scrollIntoViewIfNeeded();
     await screenshot(page, 'palette');
+    await screenshotOf(page.locator('#red-ui-palette-container-TinyML'), 'palette-tinyml');
+    // One picture per palette entry, for the README's node list.
+    for (const d of defs.filter((x) => x.category !== 'config')) {
+      await screenshotOf(
+        page.locator(`.red-ui-palette-node[data-palette-type="${d.type}"]`),
+        `node-${d.type.replace(/^tinyml-/, '')}`,
+      );
+    }
   });
 
   it('drags each node onto the canvas, edits and saves its dialog, and shows its help', async () => {
@@ -129,9 +148,16 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
       await page.dblclick(`[id="${id}"]`);
       const name = page.locator('#node-input-name');
       await name.waitFor({ state: 'visible', timeout: 10000 });
-      // Every label of the form is translated: no raw i18n key left.
-      const labels = await page.locator('.red-ui-tray form label').allTextContents();
-      for (const l of labels) assert.doesNotMatch(l, /tinyml-[a-z]+\.label\./, `${type}: "${l}"`);
+      // Every text of the form (labels, options, hints, placeholders) is
+      // translated: no raw i18n key left.
+      const form = page.locator('.red-ui-tray form').last();
+      const texts = [
+        (await form.textContent()) ?? '',
+        ...(await form
+          .locator('[placeholder]')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('placeholder') ?? ''))),
+      ];
+      for (const t of texts) assert.doesNotMatch(t, /tinyml-[a-z-]+\.[a-z]+\./, `${type}: "${t}"`);
       await name.fill(`e2e ${type}`);
       // A new fleet config node, from the first dialog that shows the fleet
       // field: Node-RED 4.1 has a "+" button for it, 3.x the pencil.
@@ -146,6 +172,24 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
         await page.locator('#node-config-input-broker').waitFor({ state: 'detached' });
       }
       if (type === 'tinyml-train') await screenshot(page, 'dialog-train');
+      if (type === 'tinyml-optimize') {
+        // Each mode shows its own settings and only those.
+        const rows = {
+          quantize: '#node-input-quantMode',
+          prune: '#node-input-sparsity',
+          distill: '#node-input-studentSpec',
+        };
+        for (const [mode, field] of Object.entries(rows)) {
+          await page.selectOption('#node-input-mode', mode);
+          for (const [other, f] of Object.entries(rows)) {
+            assert.equal(await page.locator(f).isVisible(), other === mode, `${mode}: ${f}`);
+          }
+          assert.ok(await page.locator(field).isVisible());
+        }
+        await page.selectOption('#node-input-mode', 'quantize');
+        await screenshot(page, 'dialog-optimize');
+        await screenshotOf(page.locator('.red-ui-tray').last(), 'dialog-optimize-tray');
+      }
       await page.click('#node-dialog-ok');
       await name.waitFor({ state: 'detached', timeout: 10000 });
       const saved = await page.evaluate(
@@ -160,7 +204,10 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
       await help.first().waitFor({ state: 'visible', timeout: 10000 });
       const text = (await help.first().textContent()) ?? '';
       assert.ok(text.length > 200, `${type} help is ${text.length} characters`);
-      assert.match(text, /Inputs|Properties/, `${type} help has no Inputs section`);
+      // Node-RED's help format: Inputs, Outputs, Details, References.
+      for (const section of ['Inputs', 'Outputs', 'Details', 'References']) {
+        assert.match(text, new RegExp(section), `${type} help has no ${section} section`);
+      }
     }
     await screenshot(page, 'dialogs-saved');
     assert.deepEqual(pageErrors, []);
@@ -249,13 +296,7 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
     const confirm = page.locator('#node-dialog-confirm-deploy-deploy');
     if (await confirm.isVisible({ timeout: 2000 }).catch(() => false)) await confirm.click();
     await page.evaluate(() => (globalThis as any).RED.sidebar.show('debug'));
-    const result = page.locator('.red-ui-debug-msg', { hasText: 'device result' });
-    await result
-      .first()
-      .waitFor({ state: 'visible', timeout: 90000 })
-      .catch((err: Error) => {
-        throw new Error(`${err.message}\nNode-RED output:\n${nr.output().slice(-4000)}`);
-      });
+    const result = await debugMessage('device result', 90000);
     const text = (await result.first().textContent()) ?? '';
     assert.match(text, /sim-1/);
     assert.match(text, /sin/);
@@ -271,6 +312,36 @@ describe('editor in a real browser (Chromium + playwright-core)', function () {
     await device.locator('.tinyml-result').first().waitFor({ state: 'visible', timeout: 15000 });
     await page.locator('.tinyml-training polyline').first().waitFor({ state: 'attached' });
     await screenshot(page, 'sidebar');
+    // The docs show this fleet and its training curve, not the other test fleets.
+    await screenshotOf(
+      page.locator('.tinyml-fleet[data-fleet="tinyml_sine_fleet"]'),
+      'sidebar-fleet',
+    );
+    await screenshotOf(page.locator('.tinyml-training').first(), 'sidebar-training');
+    assert.deepEqual(pageErrors, []);
+  });
+  it('runs the digits example from its inject button: the accuracy report in debug, the curve in the sidebar', async () => {
+    await page
+      .locator('#red-ui-workspace-tabs .red-ui-tab-label', {
+        hasText: tabLabel('digits-cnn-int8.json'),
+      })
+      .click();
+    await page.evaluate(() => (globalThis as any).RED.sidebar.show('debug'));
+    await page.click('[id="tinyml_digits_inject"] .red-ui-flow-node-button-button');
+    const report = await debugMessage('accuracy report', 150000);
+    assert.match((await report.first().textContent()) ?? '', /heldOutSamples/);
+    await page.locator('.red-ui-debug-msg', { hasText: 'digit prediction' }).nth(4).waitFor();
+    await screenshot(page, 'digits-report');
+    await page.evaluate(() => (globalThis as any).RED.sidebar.show('tinyml'));
+    await page
+      .locator('.tinyml-training', { hasText: 'train CNN' })
+      .locator('polyline')
+      .first()
+      .waitFor({ state: 'attached' });
+    await screenshotOf(
+      page.locator('.tinyml-training', { hasText: 'train CNN' }),
+      'sidebar-training-digits',
+    );
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -15,6 +15,7 @@ import optimizeNode from '../../nodes/optimize';
 import inferNode from '../../nodes/infer';
 import fleetNode from '../../nodes/fleet';
 import deployNode from '../../nodes/deploy';
+import deviceEventsNode from '../../nodes/device-events';
 import { startBroker, type EmbeddedBroker } from '../../src/fleet/broker';
 import { DeviceAgent } from '../../src/device/agent';
 import { ROOT } from '../helpers/paths';
@@ -27,6 +28,7 @@ const core = [
   require('@node-red/nodes/core/common/90-comment.js'),
   require('@node-red/nodes/core/function/10-function.js'),
   require('@node-red/nodes/core/function/10-switch.js'),
+  require('@node-red/nodes/core/sequence/17-split.js'),
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -63,6 +65,36 @@ async function until(pred: () => boolean, ms: number, what: string): Promise<voi
   }
 }
 
+/**
+ * Loads an example with helper nodes tapped after the given nodes (and after
+ * its catch node), clicks its inject, and returns what each tap collects.
+ */
+async function start(
+  flow: Flow,
+  nodes: unknown[],
+  taps: Record<string, string>,
+  catchId: string,
+  injectId: string,
+): Promise<{ got: Record<string, Msg[]>; errors: Msg[] }> {
+  for (const [id, from] of Object.entries(taps)) tap(flow, from, id);
+  tap(flow, catchId, 'errors');
+  await helper.load([...core, ...nodes] as never, flow as never);
+  const got: Record<string, Msg[]> = {};
+  for (const id of Object.keys(taps)) got[id] = collect(id);
+  const errors = collect('errors');
+  helper.getNode(injectId).receive({ payload: Date.now() });
+  return { got, errors };
+}
+
+/** Waits for `pred` or the first error; an error fails with its message. */
+async function settle(errors: Msg[], pred: () => boolean, ms: number, what: string) {
+  await until(() => pred() || errors.length > 0, ms, what);
+  assert.deepEqual(
+    errors.map((e) => (e.error as Error).message),
+    [],
+  );
+}
+
 describe('example flows run', function () {
   this.timeout(120000);
   afterEach(async () => {
@@ -73,23 +105,19 @@ describe('example flows run', function () {
     const flow = example('anomaly-detection-autoencoder.json');
     // The test drives the sensor itself instead of waiting for 1 s ticks.
     for (const n of flow) if (n.type === 'inject') n.repeat = '';
-    tap(flow, 'tinyml_anomaly_error', 'out');
-    tap(flow, 'tinyml_anomaly_catch', 'errors');
-    await helper.load(
-      [...core, trainNode, convertNode, optimizeNode, inferNode] as never,
-      flow as never,
+    const { got, errors } = await start(
+      flow,
+      [trainNode, convertNode, optimizeNode, inferNode],
+      { out: 'tinyml_anomaly_error' },
+      'tinyml_anomaly_catch',
+      'tinyml_anomaly_inject',
     );
-    const out = collect('out');
-    const errors = collect('errors');
-    helper.getNode('tinyml_anomaly_inject').receive({ payload: Date.now() });
-    await until(
-      () => out.some((m) => m.topic === 'threshold') || errors.length > 0,
+    const out = got.out;
+    await settle(
+      errors,
+      () => out.some((m) => m.topic === 'threshold'),
       90000,
       'the calibrated threshold',
-    );
-    assert.deepEqual(
-      errors.map((e) => (e.error as Error).message),
-      [],
     );
     const sensor = helper.getNode('tinyml_anomaly_sensor');
     for (let i = 0; i < 60; i++) sensor.receive({ payload: i });
@@ -107,6 +135,85 @@ describe('example flows run', function () {
     );
     const falseAlarms = healthy.filter((s) => s.anomaly).length;
     assert.equal(falseAlarms, 0, `false alarms in ${healthy.length} healthy windows`);
+  });
+
+  it('digits CNN: int8 keeps the held-out accuracy within the 1 pp gate at about half the size', async () => {
+    const flow = example('digits-cnn-int8.json');
+    const { got, errors } = await start(
+      flow,
+      [trainNode, convertNode, optimizeNode, inferNode],
+      { report: 'tinyml_digits_report', predictions: 'tinyml_digits_predict' },
+      'tinyml_digits_catch',
+      'tinyml_digits_inject',
+    );
+    const { report, predictions } = got;
+    await settle(
+      errors,
+      () => report.length > 0 && predictions.length >= 5,
+      110000,
+      'the accuracy report and 5 predictions',
+    );
+    type Row = { accuracy: number; bytes: number; gzipBytes: number; arenaBytes: number };
+    const r = report[0].payload as {
+      heldOutSamples: number;
+      float32: Row;
+      int8: Row;
+      accuracyDropPp: number;
+      chosen: string;
+    };
+    // 20% of the 1797 digits, never trained on.
+    assert.equal(r.heldOutSamples, 359);
+    assert.ok(r.float32.accuracy > 90, `float32 ${r.float32.accuracy}%`);
+    assert.ok(r.float32.accuracy - r.int8.accuracy <= 1, `int8 ${r.int8.accuracy}%`);
+    assert.match(r.chosen, /int8/);
+    assert.ok(r.int8.bytes < 0.6 * r.float32.bytes, `${r.int8.bytes} of ${r.float32.bytes} B`);
+    assert.ok(r.int8.arenaBytes < r.float32.arenaBytes);
+    const p = predictions.map((m) => m.payload as { predicted: number; truth: number });
+    assert.equal(p.length, 5);
+    const right = p.filter((x) => x.predicted === x.truth).length;
+    assert.ok(right >= 4, `${right} of 5 held-out digits right: ${JSON.stringify(p)}`);
+  });
+
+  it('pruning vs distillation: one table with the teacher, the pruned model and both students', async () => {
+    const flow = example('pruning-vs-distillation.json');
+    const { got, errors } = await start(
+      flow,
+      [trainNode, convertNode, optimizeNode],
+      { table: 'tinyml_compare_compare' },
+      'tinyml_compare_catch',
+      'tinyml_compare_inject',
+    );
+    const table = got.table;
+    await settle(errors, () => table.length > 0, 110000, 'the comparison table');
+    type Row = {
+      technique: string;
+      model: string;
+      params: number;
+      nonzeroParams: number;
+      gzipBytes: number;
+      accuracy: number;
+    };
+    // Rows built in the function node's sandbox: copy them into this realm.
+    const rows = JSON.parse(JSON.stringify(table[0].payload)) as Row[];
+    const by = (model: string) => rows.find((r) => r.model === model)!;
+    assert.deepEqual(
+      rows.map((r) => r.model),
+      ['teacher', 'pruned', 'student alone', 'distilled'],
+    );
+    const teacher = by('teacher');
+    const pruned = by('pruned');
+    const student = by('distilled');
+    assert.ok(teacher.accuracy > 90, `teacher ${teacher.accuracy}%`);
+    // Pruning: same parameters, at most a fifth non-zero weights (biases stay), smaller when compressed.
+    assert.equal(pruned.params, teacher.params);
+    assert.ok(pruned.nonzeroParams < 0.25 * teacher.params, `${pruned.nonzeroParams} non-zero`);
+    assert.ok(pruned.gzipBytes < 0.5 * teacher.gzipBytes);
+    // Distillation: a 64-16-10 student has 1210 parameters.
+    assert.equal(student.params, 1210);
+    for (const r of [pruned, student]) {
+      assert.ok(r.accuracy > teacher.accuracy - 5, `${r.model} ${r.accuracy}%`);
+    }
+    assert.match(String(table[0].summary), /pruned: .*distilled: .*teacher: /);
   });
 
   describe('with a broker and two simulated devices', () => {
@@ -129,20 +236,15 @@ describe('example flows run', function () {
 
     it('mixed fleet: the Pi and the ESP32 both run the model and their chart points follow sin(x)', async () => {
       const flow = example('mixed-fleet-chart.json');
-      tap(flow, 'tinyml_mixed_point', 'points');
-      tap(flow, 'tinyml_mixed_catch', 'errors');
-      await helper.load(
-        [...core, trainNode, convertNode, fleetNode, deployNode, inferNode] as never,
-        flow as never,
+      const { got, errors } = await start(
+        flow,
+        [trainNode, convertNode, fleetNode, deployNode, inferNode, deviceEventsNode],
+        { points: 'tinyml_mixed_point', presence: 'tinyml_mixed_events' },
+        'tinyml_mixed_catch',
+        'tinyml_mixed_inject',
       );
-      const points = collect('points');
-      const errors = collect('errors');
-      helper.getNode('tinyml_mixed_inject').receive({ payload: Date.now() });
-      await until(() => points.length >= 64 || errors.length > 0, 90000, '2 × 16 results');
-      assert.deepEqual(
-        errors.map((e) => (e.error as Error).message),
-        [],
-      );
+      const points = got.points;
+      await settle(errors, () => points.length >= 64, 90000, '2 × 16 results');
       const byDevice = new Map<string, { x: number; y: number }[]>();
       for (const p of points) {
         const list = byDevice.get(p.topic as string) ?? [];
@@ -156,6 +258,25 @@ describe('example flows run', function () {
         for (const { x, y } of pts) {
           assert.ok(Math.abs(y - Math.sin(x)) < 0.1, `${id}: y=${y} at x=${x}`);
         }
+      }
+      // The device events node saw both devices, each with its profile, and
+      // each reporting the new model once it activated it.
+      type Presence = { id: string; profile: string; model?: { name: string } | null };
+      const presence = () => got.presence.map((m) => m.payload as Presence);
+      for (const [id, profile] of [
+        ['sim-1', 'rpi'],
+        ['sim-esp32', 'esp32'],
+      ]) {
+        await until(
+          () => presence().some((s) => s.id === id && s.model?.name === 'sine-fleet'),
+          10000,
+          `a presence event of ${id} running sine-fleet`,
+        );
+        const seen = presence().filter((s) => s.id === id);
+        assert.ok(
+          seen.every((s) => s.profile === profile),
+          `${id}: ${seen.map((s) => s.profile)}`,
+        );
       }
       assert.equal(devices[0].model?.name, 'sine-fleet');
       assert.equal(devices[1].model?.name, 'sine-fleet');

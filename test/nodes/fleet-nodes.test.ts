@@ -54,6 +54,18 @@ async function until<T>(fn: () => T | undefined, ms: number, what: string): Prom
   }
 }
 
+/** Records the status texts a node shows from now on. */
+function statuses(id: string): string[] {
+  const texts: string[] = [];
+  const node = helper.getNode(id) as unknown as { status: (s: { text?: string }) => void };
+  const show = node.status.bind(node);
+  node.status = (s) => {
+    texts.push(String(s.text ?? ''));
+    show(s);
+  };
+  return texts;
+}
+
 const v1 = sineModel('1');
 const v2 = sineModel('2', 3000);
 
@@ -117,9 +129,11 @@ forEachBroker('fleet nodes', (broker) => {
     const progress = collect('progress');
     const inferred = collect('inferred');
     const events = collect('events');
+    const eventsStatus = statuses('e');
     // The events node reports the devices it finds when it starts.
     await until(() => events.filter((m) => m.topic === 'presence').length >= 2, 5000, 'presence');
 
+    const deployStatus = statuses('d');
     helper.getNode('d').receive({ payload: Buffer.from(v2) } as Msg);
     const [r] = await until(
       () => (results.length ? results : undefined),
@@ -136,6 +150,14 @@ forEachBroker('fleet nodes', (broker) => {
         ['n-pi', 'active', sha256Hex(v2)],
       ],
     );
+    // Progress per device while deploying, devices done, then the result (the
+    // helper has no message catalogs, so these are the keys; locales.test.ts
+    // checks that each key exists).
+    assert.equal(deployStatus[0], 'tinyml-deploy.status.connecting');
+    assert.ok(deployStatus.filter((t) => t === 'tinyml-deploy.status.progress').length >= 2);
+    assert.ok(deployStatus.includes('tinyml-deploy.status.devices'));
+    assert.equal(deployStatus.at(-1), 'tinyml-deploy.status.result');
+    assert.ok(eventsStatus.includes('tinyml-device-events.status.counts'));
     const kinds = new Set(progress.map((m) => m.topic));
     assert.ok(
       kinds.has('wave') && kinds.has('progress') && kinds.has('outcome'),

@@ -82,6 +82,72 @@ describe('TinyML nodes', function () {
     assert.equal(error.source.id, 'c');
   });
 
+  it('a built-in data set trains on a seeded 80% and sends the held-out 20% on', async () => {
+    const spec = {
+      inputShape: [4],
+      layers: [{ type: 'dense', units: 3, activation: 'softmax' }],
+      loss: 'sparseCategoricalCrossentropy',
+      epochs: 2,
+      seed: 1,
+    };
+    await load(
+      [trainNode],
+      [
+        {
+          id: 't',
+          type: 'tinyml-train',
+          spec: JSON.stringify(spec),
+          data: 'iris',
+          dataType: 'builtin',
+          wires: [['h']],
+        },
+        { id: 'h', type: 'helper' },
+      ],
+    );
+    const out = nextMessage(helper.getNode('h'));
+    helper.getNode('t').receive({ payload: Date.now() });
+    const m = await out;
+    const data = m.data as { xs: number[][] };
+    const validation = m.validation as { xs: number[][]; ys: number[] };
+    assert.equal(data.xs.length, 120);
+    assert.equal(validation.xs.length, 30);
+    assert.deepEqual(m.labels, ['setosa', 'versicolor', 'virginica']);
+    // Held out means not trained on; iris has a few duplicate rows, so a
+    // held-out sample may equal a trained one, but nearly all must be new.
+    const trained = new Set(data.xs.map((x) => x.join()));
+    const unseen = validation.xs.filter((x) => !trained.has(x.join())).length;
+    assert.ok(unseen >= 29, `${30 - unseen} held-out samples also in the training part`);
+  });
+
+  it('a device id from an environment variable is used and checked at run time', async () => {
+    process.env.TINYML_TEST_DEVICE = 'not a valid id';
+    try {
+      await load(
+        [fleetNode, inferNode, catchNode],
+        [
+          { id: 'f', type: 'tinyml-fleet', broker: 'mqtt://127.0.0.1:1', prefix: 'tinyml/' },
+          {
+            id: 'i',
+            type: 'tinyml-infer',
+            target: 'device',
+            fleet: 'f',
+            device: 'TINYML_TEST_DEVICE',
+            deviceType: 'env',
+            wires: [[]],
+          },
+          { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['h']] },
+          { id: 'h', type: 'helper' },
+        ],
+      );
+      const caught = nextMessage(helper.getNode('h'));
+      helper.getNode('i').receive({ payload: [1] });
+      const error = (await caught).error as { message: string };
+      assert.match(error.message, /device id "not a valid id" is not valid/);
+    } finally {
+      delete process.env.TINYML_TEST_DEVICE;
+    }
+  });
+
   it('the fleet config node keeps username and password as credentials', async () => {
     await load(
       [fleetNode, deployNode],
