@@ -36,6 +36,7 @@ import { leakyRelu } from './kernels/leaky-relu';
 import { maximum, minimum } from './kernels/maximum-minimum';
 import { pack, unpack } from './kernels/pack';
 import { prelu } from './kernels/prelu';
+import { resizeBilinear } from './kernels/resize-bilinear';
 import { resizeNearestNeighbor } from './kernels/resize-nearest-neighbor';
 import { shape } from './kernels/shape';
 import { slice } from './kernels/slice';
@@ -120,5 +121,6 @@ export function allOpsResolver(): OpResolver {
     .add(BuiltinOperator.RSQRT, rsqrt)
     .add(BuiltinOperator.SQRT, sqrt)
     .add(BuiltinOperator.SQUARE, square)
-    .add(BuiltinOperator.SQUARED_DIFFERENCE, squaredDifference);
+    .add(BuiltinOperator.SQUARED_DIFFERENCE, squaredDifference)
+    .add(BuiltinOperator.RESIZE_BILINEAR, resizeBilinear);
 }

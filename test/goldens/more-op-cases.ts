@@ -432,7 +432,7 @@ function gather(seed: number, type: DataType): GoldenCase {
   );
 }
 
-function resizeNearest(seed: number, type: DataType): GoldenCase {
+function resizeNearest(seed: number, type: DataType, bilinear = false): GoldenCase {
   const rand = mulberry32(seed);
   const shape = [
     randInt(rand, 1, 2),
@@ -445,14 +445,14 @@ function resizeNearest(seed: number, type: DataType): GoldenCase {
   const mode = seed % 3;
   return movement(
     seed,
-    'resize_nearest_neighbor',
+    bilinear ? 'resize_bilinear' : 'resize_nearest_neighbor',
     type,
-    BuiltinOperator.RESIZE_NEAREST_NEIGHBOR,
+    bilinear ? BuiltinOperator.RESIZE_BILINEAR : BuiltinOperator.RESIZE_NEAREST_NEIGHBOR,
     shape,
     [{ name: 'size', values: [outH, outW] }],
     [[shape[0], outH, outW, shape[3]]],
     {
-      type: 'ResizeNearestNeighborOptions',
+      type: bilinear ? 'ResizeBilinearOptions' : 'ResizeNearestNeighborOptions',
       alignCorners: mode === 1,
       halfPixelCenters: mode === 2,
     },
@@ -622,7 +622,8 @@ export function moreOpCases(): GoldenCase[] {
       cases.push(pack(4100 + base + s, t), unpack(4200 + base + s, t));
       cases.push(argMinMax(4300 + base + s, t, true), argMinMax(4400 + base + s, t, false));
       cases.push(gather(4500 + base + s, t));
-      cases.push(resizeNearest(4600 + base + s, t));
+      cases.push(resizeNearest(4600 + base + s, t), resizeNearest(7600 + base + s, t, true));
+      cases.push(resizeNearest(7700 + base + s, t, true));
       cases.push(spaceToBatch(4900 + base + s, t), batchToSpace(6000 + base + s, t));
       cases.push(depthToSpace(5900 + base + s, t));
       cases.push(abs(6100 + base + s, t));
