@@ -14,7 +14,8 @@ import { dequantizeKernel } from './kernels/dequantize';
 import { fullyConnected } from './kernels/fully-connected';
 import { logistic } from './kernels/logistic';
 import { maxPool2d } from './kernels/max-pool-2d';
-import { mean } from './kernels/mean';
+import { mean, sum } from './kernels/mean';
+import { reduceMax } from './kernels/reduce-max';
 import { mul } from './kernels/mul';
 import { padKernel } from './kernels/pad';
 import { quantize } from './kernels/quantize';
@@ -122,5 +123,7 @@ export function allOpsResolver(): OpResolver {
     .add(BuiltinOperator.SQRT, sqrt)
     .add(BuiltinOperator.SQUARE, square)
     .add(BuiltinOperator.SQUARED_DIFFERENCE, squaredDifference)
-    .add(BuiltinOperator.RESIZE_BILINEAR, resizeBilinear);
+    .add(BuiltinOperator.RESIZE_BILINEAR, resizeBilinear)
+    .add(BuiltinOperator.REDUCE_MAX, reduceMax)
+    .add(BuiltinOperator.SUM, sum);
 }

@@ -589,6 +589,37 @@ function castOp(seed: number, from: DataType, to: 'int32' | 'float32' | 'int8'):
   return { name: `cast_${from}_${to}_${seed}`, model };
 }
 
+/** REDUCE_MAX (quantization shared, as TFLM requires) or SUM (rescaling) over random constant axes. */
+function reduce(seed: number, type: DataType, max: boolean): GoldenCase {
+  const rand = mulberry32(seed);
+  const rank = randInt(rand, 1, 4);
+  const shape = randShape(rand, rank, 5);
+  const axes = shape.flatMap((_, i) => (rand() < 0.5 ? [rand() < 0.3 ? i - rank : i] : []));
+  if (axes.length === 0) axes.push(randInt(rand, 0, rank - 1));
+  const reduced = new Set(axes.map((a) => (a < 0 ? a + rank : a)));
+  const keepDims = rand() < 0.5;
+  const outShape = keepDims
+    ? shape.map((d, i) => (reduced.has(i) ? 1 : d))
+    : shape.filter((_, i) => !reduced.has(i));
+  const inQ = actQ(rand, type);
+  const outQ =
+    max || !inQ
+      ? inQ
+      : q(inQ.scale[0] * (1 + rand() * 8), type === 'int16' ? 0 : randInt(rand, -40, 40));
+  const model = single(max ? BuiltinOperator.REDUCE_MAX : BuiltinOperator.SUM, (g) => {
+    const x = g.addTensor('x', shape, type, undefined, inQ);
+    const a = g.addTensor('axes', [axes.length], 'int32', new Int32Array(axes));
+    const y = g.addTensor('y', outShape, type, undefined, outQ);
+    return {
+      inputs: [x],
+      outputs: [y],
+      opInputs: [x, a],
+      options: { type: 'ReducerOptions', keepDims },
+    };
+  });
+  return { name: `${max ? 'reduce_max' : 'sum'}_${type}_${seed}`, model };
+}
+
 export function moreOpCases(): GoldenCase[] {
   const cases: GoldenCase[] = [];
   const both = ['int8', 'float32'] as const;
@@ -627,6 +658,7 @@ export function moreOpCases(): GoldenCase[] {
       cases.push(spaceToBatch(4900 + base + s, t), batchToSpace(6000 + base + s, t));
       cases.push(depthToSpace(5900 + base + s, t));
       cases.push(abs(6100 + base + s, t));
+      cases.push(reduce(7800 + base + s, t, true), reduce(7900 + base + s, t, false));
       cases.push(
         binaryOp(
           6200 + base + s,
@@ -699,7 +731,7 @@ export function moreOpCases(): GoldenCase[] {
       binaryOp(5300 + s, BuiltinOperator.MAXIMUM, 'maximum', 'int16', () => undefined, true),
     );
     cases.push(transpose(5400 + s, 'int16'), stridedSlice(5500 + s, 'int16'));
-    cases.push(abs(5600 + s, 'int16'));
+    cases.push(abs(5600 + s, 'int16'), reduce(5800 + s, 'int16', false));
     cases.push(
       binaryOp(
         5700 + s,
