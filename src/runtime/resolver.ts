@@ -29,7 +29,9 @@ import { tanh } from './kernels/tanh';
 import { argMax, argMin } from './kernels/arg-min-max';
 import { cast } from './kernels/cast';
 import { depthToSpace } from './kernels/depth-to-space';
-import { abs, floor, rsqrt, sqrt, square } from './kernels/elementwise';
+import { div } from './kernels/div';
+import { abs, exp, floor, rsqrt, sqrt, square } from './kernels/elementwise';
+import { elu } from './kernels/elu';
 import { expandDims } from './kernels/expand-dims';
 import { gather } from './kernels/gather';
 import { hardSwish } from './kernels/hard-swish';
@@ -125,5 +127,8 @@ export function allOpsResolver(): OpResolver {
     .add(BuiltinOperator.SQUARED_DIFFERENCE, squaredDifference)
     .add(BuiltinOperator.RESIZE_BILINEAR, resizeBilinear)
     .add(BuiltinOperator.REDUCE_MAX, reduceMax)
-    .add(BuiltinOperator.SUM, sum);
+    .add(BuiltinOperator.SUM, sum)
+    .add(BuiltinOperator.DIV, div)
+    .add(BuiltinOperator.ELU, elu)
+    .add(BuiltinOperator.EXP, exp);
 }

@@ -680,7 +680,33 @@ export function moreOpCases(): GoldenCase[] {
       floatUnary(6600 + s, BuiltinOperator.FLOOR, 'floor'),
     );
   }
+  for (let s = 1; s <= 3; s++) {
+    cases.push(
+      unary(8000 + s, BuiltinOperator.ELU, 'elu', 'int8', (rand, inQ) =>
+        q(inQ!.scale[0] * (0.5 + rand()), randInt(rand, -100, 0)),
+      ),
+      floatUnary(8100 + s, BuiltinOperator.ELU, 'elu'),
+      floatUnary(8200 + s, BuiltinOperator.EXP, 'exp'),
+      binaryOp(
+        8300 + s,
+        BuiltinOperator.DIV,
+        'div',
+        'float32',
+        (r) => ({ type: 'DivOptions', fusedActivationFunction: pick(r, ACTS) }),
+        false,
+      ),
+    );
+  }
   cases.push(
+    unary(
+      8004,
+      BuiltinOperator.ELU,
+      'elu',
+      'int8',
+      (rand, inQ) => q(inQ!.scale[0], inQ!.zeroPoint[0]),
+      undefined,
+      [2, 256],
+    ),
     castOp(6701, 'float32', 'int32'),
     castOp(6702, 'float32', 'int8'),
     castOp(6703, 'int8', 'float32'),

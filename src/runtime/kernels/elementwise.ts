@@ -2,7 +2,7 @@
  * One-input element-wise math (micro/kernels/elementwise.cc, floor.cc).
  *
  * float32: ABS, SQRT, RSQRT (1 / sqrt in float), SQUARE, FLOOR — each one
- * float operation, which Math.fround of the double result reproduces exactly
+ * float operation (EXP: expf, which Math.exp matches but for rare last bits), which Math.fround of the double result reproduces exactly
  * (a single correctly rounded operation on float inputs, e.g. sqrt, rounded
  * to double and then to float gives the float result).
  * ABS on int8 / int16 (int16 with zero points 0): v = |x - in_zp|, then
@@ -47,6 +47,7 @@ export const sqrt = floatOnly('SQRT', (v) => f32(Math.sqrt(v)));
 export const rsqrt = floatOnly('RSQRT', (v) => f32(1 / f32(Math.sqrt(v))));
 export const square = floatOnly('SQUARE', (v) => f32(v * v));
 export const floor = floatOnly('FLOOR', Math.floor);
+export const exp = floatOnly('EXP', (v) => f32(Math.exp(v)));
 
 interface AbsQuantParams {
   inputOffset: number;
