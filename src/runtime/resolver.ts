@@ -14,7 +14,8 @@ import { dequantizeKernel } from './kernels/dequantize';
 import { fullyConnected } from './kernels/fully-connected';
 import { logistic } from './kernels/logistic';
 import { maxPool2d } from './kernels/max-pool-2d';
-import { mean } from './kernels/mean';
+import { mean, sum } from './kernels/mean';
+import { reduceMax } from './kernels/reduce-max';
 import { mul } from './kernels/mul';
 import { padKernel } from './kernels/pad';
 import { quantize } from './kernels/quantize';
@@ -25,6 +26,29 @@ import { softmax } from './kernels/softmax';
 import { squeeze } from './kernels/squeeze';
 import { svdf } from './kernels/svdf';
 import { tanh } from './kernels/tanh';
+import { argMax, argMin } from './kernels/arg-min-max';
+import { cast } from './kernels/cast';
+import { depthToSpace } from './kernels/depth-to-space';
+import { div } from './kernels/div';
+import { abs, exp, floor, rsqrt, sqrt, square } from './kernels/elementwise';
+import { elu } from './kernels/elu';
+import { expandDims } from './kernels/expand-dims';
+import { gather } from './kernels/gather';
+import { hardSwish } from './kernels/hard-swish';
+import { leakyRelu } from './kernels/leaky-relu';
+import { maximum, minimum } from './kernels/maximum-minimum';
+import { pack, unpack } from './kernels/pack';
+import { prelu } from './kernels/prelu';
+import { resizeBilinear } from './kernels/resize-bilinear';
+import { resizeNearestNeighbor } from './kernels/resize-nearest-neighbor';
+import { shape } from './kernels/shape';
+import { slice } from './kernels/slice';
+import { batchToSpaceNd, spaceToBatchNd } from './kernels/space-batch';
+import { split, splitV } from './kernels/split';
+import { stridedSlice } from './kernels/strided-slice';
+import { squaredDifference } from './kernels/squared-difference';
+import { sub } from './kernels/sub';
+import { transpose } from './kernels/transpose';
 import { TinymlError } from '../errors';
 
 export class OpResolver {
@@ -71,5 +95,40 @@ export function allOpsResolver(): OpResolver {
     .add(BuiltinOperator.SOFTMAX, softmax)
     .add(BuiltinOperator.SQUEEZE, squeeze)
     .add(BuiltinOperator.SVDF, svdf)
-    .add(BuiltinOperator.TANH, tanh);
+    .add(BuiltinOperator.TANH, tanh)
+    .add(BuiltinOperator.ARG_MAX, argMax)
+    .add(BuiltinOperator.ARG_MIN, argMin)
+    .add(BuiltinOperator.EXPAND_DIMS, expandDims)
+    .add(BuiltinOperator.GATHER, gather)
+    .add(BuiltinOperator.HARD_SWISH, hardSwish)
+    .add(BuiltinOperator.LEAKY_RELU, leakyRelu)
+    .add(BuiltinOperator.MAXIMUM, maximum)
+    .add(BuiltinOperator.MINIMUM, minimum)
+    .add(BuiltinOperator.PACK, pack)
+    .add(BuiltinOperator.PRELU, prelu)
+    .add(BuiltinOperator.RESIZE_NEAREST_NEIGHBOR, resizeNearestNeighbor)
+    .add(BuiltinOperator.SHAPE, shape)
+    .add(BuiltinOperator.SLICE, slice)
+    .add(BuiltinOperator.SPLIT, split)
+    .add(BuiltinOperator.SPLIT_V, splitV)
+    .add(BuiltinOperator.STRIDED_SLICE, stridedSlice)
+    .add(BuiltinOperator.SUB, sub)
+    .add(BuiltinOperator.TRANSPOSE, transpose)
+    .add(BuiltinOperator.UNPACK, unpack)
+    .add(BuiltinOperator.BATCH_TO_SPACE_ND, batchToSpaceNd)
+    .add(BuiltinOperator.SPACE_TO_BATCH_ND, spaceToBatchNd)
+    .add(BuiltinOperator.DEPTH_TO_SPACE, depthToSpace)
+    .add(BuiltinOperator.ABS, abs)
+    .add(BuiltinOperator.CAST, cast)
+    .add(BuiltinOperator.FLOOR, floor)
+    .add(BuiltinOperator.RSQRT, rsqrt)
+    .add(BuiltinOperator.SQRT, sqrt)
+    .add(BuiltinOperator.SQUARE, square)
+    .add(BuiltinOperator.SQUARED_DIFFERENCE, squaredDifference)
+    .add(BuiltinOperator.RESIZE_BILINEAR, resizeBilinear)
+    .add(BuiltinOperator.REDUCE_MAX, reduceMax)
+    .add(BuiltinOperator.SUM, sum)
+    .add(BuiltinOperator.DIV, div)
+    .add(BuiltinOperator.ELU, elu)
+    .add(BuiltinOperator.EXP, exp);
 }

@@ -132,7 +132,7 @@ forEachBroker('fleet delivery', (broker) => {
     });
     assert.equal(ops.outcomes[0].state, 'refused');
     assert.equal(ops.outcomes[0].code, 'E_OPS');
-    assert.match(ops.outcomes[0].error!, /ops not supported by the device: .*EXP/);
+    assert.match(ops.outcomes[0].error!, /ops not supported by the device: .*LOG/);
 
     // Its arena is too small for any sine model, so it serves none.
     await fleet.add({ id: 'tiny', profile: { ...PROFILES.esp32, arenaBytes: 64 } });

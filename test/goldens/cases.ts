@@ -20,19 +20,19 @@ export interface GoldenCase {
   model: TfliteModel;
 }
 
-type Rand = () => number;
+export type Rand = () => number;
 
-const q = (scale: number, zeroPoint: number): Quantization => ({
+export const q = (scale: number, zeroPoint: number): Quantization => ({
   scale: [scale],
   zeroPoint: [zeroPoint],
   quantizedDimension: 0,
 });
 
-function randInt(rand: Rand, lo: number, hi: number): number {
+export function randInt(rand: Rand, lo: number, hi: number): number {
   return lo + Math.floor(rand() * (hi - lo + 1));
 }
 
-function int8Data(rand: Rand, n: number): Int8Array {
+export function int8Data(rand: Rand, n: number): Int8Array {
   const a = new Int8Array(n);
   for (let i = 0; i < n; i++) a[i] = randInt(rand, -127, 127);
   return a;
@@ -44,17 +44,17 @@ function int32Data(rand: Rand, n: number, range: number): Int32Array {
   return a;
 }
 
-function float32Data(rand: Rand, n: number, scale = 1): Float32Array {
+export function float32Data(rand: Rand, n: number, scale = 1): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = (rand() * 2 - 1) * scale;
   return a;
 }
 
-function actScale(rand: Rand): number {
+export function actScale(rand: Rand): number {
   return 0.005 + rand() * 0.1;
 }
 
-function single(
+export function single(
   code: number,
   build: (g: GraphBuilder) => {
     inputs: number[];

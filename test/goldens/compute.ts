@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { goldenCases } from './cases';
+import { moreOpCases } from './more-op-cases';
 import { writeModel } from '../../src/tflite/writer';
 import { readModel } from '../../src/tflite/reader';
 import { tensorByteSize, type TensorDef } from '../../src/tflite/model';
@@ -50,7 +51,7 @@ function main(): void {
   const tmp = join(tmpdir(), 'tinyml-goldens');
   mkdirSync(tmp, { recursive: true });
   const index: string[] = [];
-  for (const c of goldenCases()) {
+  for (const c of [...goldenCases(), ...moreOpCases()]) {
     const bytes = writeModel(c.model);
     const modelPath = join(OUT, `${c.name}.tflite`);
     const sg = c.model.subgraphs[0];

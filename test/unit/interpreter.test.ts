@@ -13,15 +13,15 @@ import { ValidationError, UnsupportedError, TinymlError } from '../../src/errors
 import { sharedModel } from '../helpers/paths';
 import { readGreyBmp } from '../helpers/bmp';
 
-function subModel(): Uint8Array {
+function floorModModel(): Uint8Array {
   const g = new GraphBuilder();
   const a = g.addTensor('a', [1, 4]);
   const b = g.addTensor('b', [1, 4]);
   const y = g.addTensor('y', [1, 4]);
-  g.addOperator(BuiltinOperator.SUB, [a, b], [y]);
+  g.addOperator(BuiltinOperator.FLOOR_MOD, [a, b], [y]);
   const z = g.addTensor('z', [1, 4]);
   g.addOperator(BuiltinOperator.ADD, [y, b], [z]);
-  return writeModel(g.finish([a, b], [z], 'sub then add'));
+  return writeModel(g.finish([a, b], [z], 'floor_mod then add'));
 }
 
 describe('interpreter', () => {
@@ -152,10 +152,10 @@ describe('interpreter', () => {
 
   it('fails at load time naming an unsupported op and the model op list', () => {
     assert.throws(
-      () => new Interpreter(subModel()),
+      () => new Interpreter(floorModModel()),
       (err: Error) =>
         err instanceof UnsupportedError &&
-        /op SUB is not supported.*the model uses SUB, ADD; supported: .*FULLY_CONNECTED/.test(
+        /op FLOOR_MOD is not supported.*the model uses FLOOR_MOD, ADD; supported: .*FULLY_CONNECTED/.test(
           err.message,
         ),
     );

@@ -9,20 +9,13 @@
  *   y = clamp(out_zp + M_out * (M1 * ((a + off1) << s) + M2 * ((b + off2) << s))).
  * TFLM uses this general form for int16 too (pot_scale_int16 is ignored).
  */
-import {
-  expectType,
-  fusedActivation,
-  input,
-  KernelError,
-  output,
-  requireQuantization,
-  type Kernel,
-} from '../kernel';
+import { fusedActivation, input, requireQuantization, type NodeContext } from '../kernel';
 import { floatActivationRange, quantizedActivationRange } from '../quant/activation';
 import { roundingDivideByPOT, saturatingRoundingDoublingHighMul } from '../quant/fixed-point';
-import { quantizeMultiplierSmallerThanOneExp } from '../quant/multiplier';
+import { quantizeMultiplierSmallerThanOneExp, type QuantizedMultiplier } from '../quant/multiplier';
 import { f32 } from '../quant/rounding';
-import { BroadcastPlan } from './broadcast';
+import type { RuntimeTensor } from '../tensor';
+import { binaryKernel } from './binary-op';
 
 export interface AddQuantParams {
   leftShift: number;
@@ -55,99 +48,56 @@ export function addQuantizedElement(p: AddQuantParams, a: number, b: number): nu
       : raw;
 }
 
-type Num = Float32Array | Int32Array | Int16Array | Int8Array;
-
-function binary(
-  plan: BroadcastPlan,
-  x1: Num,
-  x2: Num,
-  y: Num,
-  fn: (a: number, b: number) => number,
-): void {
-  if (plan.same) {
-    for (let i = 0; i < plan.size; i++) y[i] = fn(x1[i], x2[i]);
-    return;
-  }
-  const n = plan.rowLength;
-  const s1 = plan.rowStride1;
-  const s2 = plan.rowStride2;
-  plan.start();
-  for (let r = 0; r < plan.rows; r++) {
-    const b1 = plan.base1;
-    const b2 = plan.base2;
-    const bo = plan.baseOut;
-    for (let i = 0; i < n; i++) y[bo + i] = fn(x1[b1 + i * s1], x2[b2 + i * s2]);
-    plan.next();
-  }
+/**
+ * The quantized parameters of ADD's scheme from the three multipliers (ADD
+ * and SUB compute them with different float/double steps, see sub.ts).
+ */
+export function addQuantParams(
+  node: NodeContext,
+  y: RuntimeTensor,
+  leftShift: number,
+  m: [QuantizedMultiplier, QuantizedMultiplier, QuantizedMultiplier],
+): AddQuantParams {
+  const q1 = requireQuantization(node, input(node, 0));
+  const q2 = requireQuantization(node, input(node, 1));
+  const qo = requireQuantization(node, y);
+  const [quantizedActivationMin, quantizedActivationMax] = quantizedActivationRange(
+    fusedActivation(node),
+    y.type,
+    qo.scale,
+    qo.zeroPoint,
+  );
+  return {
+    leftShift,
+    input1Offset: -q1.zeroPoint,
+    input1Multiplier: m[0].multiplier,
+    input1Shift: m[0].shift,
+    input2Offset: -q2.zeroPoint,
+    input2Multiplier: m[1].multiplier,
+    input2Shift: m[1].shift,
+    outputOffset: qo.zeroPoint,
+    outputMultiplier: m[2].multiplier,
+    outputShift: m[2].shift,
+    quantizedActivationMin,
+    quantizedActivationMax,
+  };
 }
 
-interface AddData {
-  plan: BroadcastPlan;
-  kind: 'float' | 'int32' | 'quantized';
-  /** The per-element function, built once in prepare(). */
-  fn: (a: number, b: number) => number;
-}
-
-export const add: Kernel<AddData> = {
-  prepare(node) {
-    const a = input(node, 0);
-    const b = input(node, 1);
-    const y = output(node, 0);
-    expectType(node, y, 'float32', 'int32', 'int8', 'int16');
-    if (a.type !== y.type || b.type !== y.type) {
-      throw new KernelError(
-        node,
-        `input types ${a.type}, ${b.type} and output type ${y.type} must match`,
-      );
-    }
-    const plan = new BroadcastPlan(node, a, b, y);
-    const activation = fusedActivation(node);
-    if (y.type === 'float32') {
-      const [min, max] = floatActivationRange(activation);
-      return { plan, kind: 'float', fn: (u, v) => Math.min(Math.max(f32(u + v), min), max) };
-    }
-    if (y.type === 'int32') return { plan, kind: 'int32', fn: (u, v) => (u + v) | 0 };
-    const q1 = requireQuantization(node, a);
-    const q2 = requireQuantization(node, b);
-    const qo = requireQuantization(node, y);
-    const leftShift = y.type === 'int16' ? 15 : 20;
-    const twiceMaxInputScale = 2 * Math.max(q1.scale, q2.scale);
-    const m1 = quantizeMultiplierSmallerThanOneExp(q1.scale / twiceMaxInputScale);
-    const m2 = quantizeMultiplierSmallerThanOneExp(q2.scale / twiceMaxInputScale);
-    const mo = quantizeMultiplierSmallerThanOneExp(
-      twiceMaxInputScale / (2 ** leftShift * qo.scale),
-    );
-    const [quantizedActivationMin, quantizedActivationMax] = quantizedActivationRange(
-      activation,
-      y.type,
-      qo.scale,
-      qo.zeroPoint,
-    );
-    const p: AddQuantParams = {
-      leftShift,
-      input1Offset: -q1.zeroPoint,
-      input1Multiplier: m1.multiplier,
-      input1Shift: m1.shift,
-      input2Offset: -q2.zeroPoint,
-      input2Multiplier: m2.multiplier,
-      input2Shift: m2.shift,
-      outputOffset: qo.zeroPoint,
-      outputMultiplier: mo.multiplier,
-      outputShift: mo.shift,
-      quantizedActivationMin,
-      quantizedActivationMax,
-    };
-    return { plan, kind: 'quantized', fn: (u, v) => addQuantizedElement(p, u, v) };
-  },
-  eval(node, data) {
-    binary(
-      data.plan,
-      node.inputs[0]!.data as Num,
-      node.inputs[1]!.data as Num,
-      node.outputs[0].data as Num,
-      data.fn,
-    );
-  },
-};
-
-export { binary };
+export const add = binaryKernel(['float32', 'int32', 'int8', 'int16'], (node, a, b, y) => {
+  if (y.type === 'float32') {
+    const [min, max] = floatActivationRange(fusedActivation(node));
+    return (u, v) => Math.min(Math.max(f32(u + v), min), max);
+  }
+  if (y.type === 'int32') return (u, v) => (u + v) | 0;
+  const q1 = requireQuantization(node, a);
+  const q2 = requireQuantization(node, b);
+  const qo = requireQuantization(node, y);
+  const leftShift = y.type === 'int16' ? 15 : 20;
+  const twiceMaxInputScale = 2 * Math.max(q1.scale, q2.scale);
+  const p = addQuantParams(node, y, leftShift, [
+    quantizeMultiplierSmallerThanOneExp(q1.scale / twiceMaxInputScale),
+    quantizeMultiplierSmallerThanOneExp(q2.scale / twiceMaxInputScale),
+    quantizeMultiplierSmallerThanOneExp(twiceMaxInputScale / (2 ** leftShift * qo.scale)),
+  ]);
+  return (u, v) => addQuantizedElement(p, u, v);
+});
