@@ -20,6 +20,7 @@ import {
   parseMessage,
   type DeviceStatus,
   type InferResult,
+  type InferSource,
   type ModelRef,
 } from '../fleet/messages';
 import { loadPublicKey } from '../fleet/signing';
@@ -296,11 +297,7 @@ export class DeviceAgent {
   }
 
   /** Runs the active model on `input` and publishes the result on {p}devices/{id}/results. */
-  async infer(
-    input: unknown[],
-    source: 'mqtt' | 'stdin' | 'command',
-    requestId?: string,
-  ): Promise<InferResult> {
+  async infer(input: unknown[], source: InferSource, requestId?: string): Promise<InferResult> {
     const m = this.core.model;
     const result: InferResult = {
       v: PROTOCOL_VERSION,

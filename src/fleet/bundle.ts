@@ -53,6 +53,7 @@ export class Bundle {
       chunkSize,
       chunks: Math.ceil(info.size / chunkSize),
       arenaBytes: info.arenaBytes,
+      tflmArenaBytes: info.tflmArenaBytes,
       ops: info.ops,
       quantization: info.quantization,
       createdAt: opts.now ?? Date.now(),
