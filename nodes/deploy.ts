@@ -4,8 +4,13 @@
  * optionally as a staged rollout; signs the manifest when the fleet has a
  * signing key. Output 1: the final result with one outcome per device.
  * Output 2: progress events as they happen. Status: devices done / total.
+ * Unfinished deployments are remembered in the user dir
+ * (tinyml-deploys.json): after a Node-RED restart, the same model sent to
+ * the same target continues where each device is instead of starting over.
  */
+import { join } from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { DeployState } from '../src/fleet/deploy-state';
 import { deploy, type DeployEvent, type DeployTarget } from '../src/fleet/deploy';
 import { FleetError, ValidationError } from '../src/errors';
 import { fail, modelBytes } from './lib/node-utils';
@@ -41,6 +46,18 @@ function targetOf(config: DeployDef, m: Record<string, unknown>): DeployTarget {
   if (kind === 'all') return { all: true };
   if (kind === 'group') return { group: config.group ?? '' };
   return { device: config.device };
+}
+
+/** One state file per user dir, shared by every deploy node (its writes are serialized). */
+const states = new Map<string, DeployState>();
+
+function stateFor(RED: NodeAPI): DeployState | undefined {
+  const dir = (RED.settings as { userDir?: string }).userDir;
+  if (!dir) return undefined;
+  const path = join(dir, 'tinyml-deploys.json');
+  let state = states.get(path);
+  if (!state) states.set(path, (state = new DeployState(path)));
+  return state;
 }
 
 export = function register(RED: NodeAPI): void {
@@ -93,6 +110,7 @@ export = function register(RED: NodeAPI): void {
             timeoutMs: timeoutS * 1000,
             waves: parseWaves(config.waves),
             maxFailureRate: maxFailures,
+            state: stateFor(RED),
             onEvent,
           });
           m.payload = result;

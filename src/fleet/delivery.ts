@@ -56,6 +56,8 @@ export type DeployEvent =
       total: number;
     }
   | { kind: 'outcome'; outcome: DeviceOutcome }
+  /** The deployment continues a saved one (deploy-state.ts) under its deployId. */
+  | { kind: 'resume'; deployId: string }
   | { kind: 'stopped'; reason: string };
 
 /** A test or proxy may change what is published: return the payloads to send instead. */
@@ -335,8 +337,11 @@ export class Delivery {
       pacing.every((t) => t.link.room > 0)
     ) {
       const i = this.bcastHigh++;
+      // A resumed transfer: what every pacing device already holds is not sent again.
+      const need = pacing.filter((t) => !t.link.isHeld(i));
+      if (need.length === 0) continue;
       this.publish(topic, c.bundle.chunk(i), true);
-      for (const t of pacing) t.link.markSent(i, now);
+      for (const t of need) t.link.markSent(i, now);
     }
   }
 

@@ -20,6 +20,7 @@ import { checkCompatibility } from './compat';
 import { Delivery, type DeployEvent, type DeviceOutcome, type Tamper } from './delivery';
 import { chunkSizeFor, DEFAULT_MAX_CHUNK, publishPacketBytes } from './geometry';
 import type { DeviceStatus, ModelRef, Offer } from './messages';
+import { sectionOf, type DeployState } from './deploy-state';
 import { describeModel, type ModelInfo } from './model-info';
 import { subscribe } from './mqtt';
 import { FleetRegistry } from './registry';
@@ -61,6 +62,12 @@ export interface DeployOptions {
   onEvent?: (e: DeployEvent) => void;
   /** Fault injection for tests: rewrite what is published. */
   tamper?: Tamper;
+  /**
+   * Where unfinished deployments are remembered: a deployer restarted with
+   * the same model and target continues the saved deployment (same deployId,
+   * the same manifest bytes) and each device resumes from what it holds.
+   */
+  state?: DeployState;
 }
 
 export interface DeployResult {
@@ -75,6 +82,8 @@ export interface DeployResult {
   ok: boolean;
   /** Why a staged rollout stopped early. */
   stopped?: string;
+  /** This run continued a deployment saved by an earlier, interrupted one. */
+  resumed: boolean;
   stats: { publishes: number; chunkPublishes: number; bytes: number };
   durationMs: number;
 }
@@ -118,7 +127,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const topics = new Topics(opts.prefix ?? opts.registry?.topics.prefix);
   const registry = opts.registry ?? new FleetRegistry(opts.client, topics);
   const info = describeModel(opts.model, { name: opts.name, version: opts.version });
-  const deployId = randomBytes(4).toString('hex');
+  let deployId = randomBytes(4).toString('hex');
   const outcomes = new Map<string, DeviceOutcome>();
   const emit = (o: DeviceOutcome) => {
     outcomes.set(o.deviceId, o);
@@ -201,7 +210,23 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     });
   }
   let ready = sized.filter((x) => x.size > 0);
-  const chunkSize = ready.length ? Math.min(...ready.map((x) => x.size)) : 16;
+  let chunkSize = ready.length ? Math.min(...ready.map((x) => x.size)) : 16;
+  // A saved run of this deployment (the deployer was restarted): continue it
+  // with the same id and manifest bytes if its chunks still fit every device.
+  const saved =
+    opts.state && ready.length
+      ? await opts.state.find(
+          info.sha256,
+          opts.target,
+          opts.key,
+          (s) => s.fanout === fanout && s.chunkSize <= chunkSize,
+        )
+      : undefined;
+  if (saved) {
+    deployId = saved.deployId;
+    chunkSize = saved.chunkSize;
+    opts.onEvent?.({ kind: 'resume', deployId });
+  }
   const bundle = new Bundle({
     deployId,
     model: opts.model,
@@ -210,7 +235,21 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     window: 1,
     fanout,
     key: opts.key,
+    resume: saved ? sectionOf(saved) : undefined,
   });
+  if (opts.state && ready.length && !saved) {
+    const section = Buffer.concat([bundle.manifestBytes, bundle.signature]);
+    await opts.state.save({
+      deployId,
+      sha256: info.sha256,
+      target: opts.target,
+      chunkSize,
+      fanout,
+      mSize: bundle.manifestBytes.length,
+      section: section.toString('base64'),
+      savedAt: Date.now(),
+    });
+  }
   const offers = new Map<string, Offer>();
   ready = ready.filter(({ s }) => {
     const window = Math.max(1, Math.min(s.caps!.window, opts.window ?? 64));
@@ -275,6 +314,8 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     }
   }
 
+  // Every device reached its end (or the deadline): nothing is left to resume.
+  await opts.state?.remove(deployId);
   const all = [...outcomes.values()].sort((a, b) => a.deviceId.localeCompare(b.deviceId));
   const result: DeployResult = {
     deployId,
@@ -284,6 +325,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     signed: bundle.offer.signed,
     outcomes: all,
     ok: all.length > 0 && all.every((o) => o.state === 'active'),
+    resumed: saved !== undefined,
     stats,
     durationMs: Date.now() - started,
   };
