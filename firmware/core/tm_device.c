@@ -590,7 +590,7 @@ int tm_device_install(tm_device *d, const uint8_t *model, size_t len, const char
 }
 
 int tm_device_will(tm_device *d, char *t, size_t tcap, char *payload, size_t pcap) {
-  long n = tm_encode_offline(payload, pcap, d->cfg.id, now(d));
+  long n = tm_encode_offline(payload, pcap, d->cfg.id, d->cfg.group, now(d));
   int tn = snprintf(t, tcap, "%sdevices/%s/status", d->prefix, d->cfg.id);
   return n < 0 || tn < 0 || (size_t)tn >= tcap ? -1 : (int)n;
 }
@@ -606,7 +606,7 @@ void tm_device_connected(tm_device *d) {
 }
 
 void tm_device_going_offline(tm_device *d) {
-  long n = tm_encode_offline(d->out, sizeof d->out, d->cfg.id, now(d));
+  long n = tm_encode_offline(d->out, sizeof d->out, d->cfg.id, d->cfg.group, now(d));
   publish(d, topic(d, "status"), n, 1, "offline status");
 }
 

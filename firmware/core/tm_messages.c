@@ -421,13 +421,17 @@ long tm_encode_status(char *buf, size_t cap, const char *id, const char *profile
   return tm_jsonw_finish(&w);
 }
 
-long tm_encode_offline(char *buf, size_t cap, const char *id, uint64_t ts) {
+long tm_encode_offline(char *buf, size_t cap, const char *id, const char *group, uint64_t ts) {
   tm_jsonw w;
   head(&w, buf, cap);
   tm_jsonw_key(&w, "id");
   tm_jsonw_string(&w, id);
   tm_jsonw_key(&w, "online");
   tm_jsonw_bool(&w, 0);
+  if (group) {
+    tm_jsonw_key(&w, "group");
+    tm_jsonw_string(&w, group);
+  }
   tm_jsonw_key(&w, "ts");
   tm_jsonw_u64(&w, ts);
   tm_jsonw_end(&w);

@@ -113,7 +113,8 @@ long tm_encode_status(char *buf, size_t cap, const char *id, const char *profile
                       const char *group, const tm_caps *caps, const tm_model_ref *model,
                       const tm_model_ref *previous, uint64_t ts);
 /* The Last Will: {v, id, online:false, ts}. */
-long tm_encode_offline(char *buf, size_t cap, const char *id, uint64_t ts);
+/* The offline status (Last Will, clean stop); it names the group, so a group deploy can report the member offline. */
+long tm_encode_offline(char *buf, size_t cap, const char *id, const char *group, uint64_t ts);
 
 typedef struct {
   const char *deploy_hex;

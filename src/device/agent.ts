@@ -124,7 +124,7 @@ export class DeviceAgent {
 
   async start(): Promise<void> {
     await this.core.boot();
-    const offline = { v: PROTOCOL_VERSION, id: this.id, online: false, ts: Date.now() };
+    const offline = this.offlineStatus();
     this.client = await connectBroker(this.options.broker, {
       ...this.options.mqtt,
       clientId: `tinyml-device-${this.id}`,
@@ -163,12 +163,7 @@ export class DeviceAgent {
     const client = this.client;
     if (!client) return;
     this.client = undefined;
-    const offline: DeviceStatus = {
-      v: PROTOCOL_VERSION,
-      id: this.id,
-      online: false,
-      ts: Date.now(),
-    };
+    const offline = this.offlineStatus();
     // Bounded: with the broker gone the publish would wait for a reconnect
     // forever; the Last Will then says offline for us.
     const said = publish(client, this.topics.status(this.id), JSON.stringify(offline), {
@@ -198,6 +193,13 @@ export class DeviceAgent {
   /** Loses the network for a moment: mqtt.js reconnects after reconnectMs. */
   dropConnection(): void {
     this.client?.stream?.destroy();
+  }
+
+  /** The Last Will and clean-stop status; it names the group, so a group deploy reports the member offline. */
+  private offlineStatus(): DeviceStatus {
+    const s: DeviceStatus = { v: PROTOCOL_VERSION, id: this.id, online: false, ts: Date.now() };
+    if (this.options.group) s.group = this.options.group;
+    return s;
   }
 
   private status(): DeviceStatus {

@@ -47,7 +47,8 @@ export interface DeviceOutcome {
 }
 
 export type DeployEvent =
-  | { kind: 'wave'; index: number; devices: string[] }
+  /** late: members of a group that came online after the targets were fixed. */
+  | { kind: 'wave'; index: number; devices: string[]; late?: boolean }
   | {
       kind: 'progress';
       deviceId: string;

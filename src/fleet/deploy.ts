@@ -171,8 +171,26 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   }
 
   // 2. Compatibility, before anything is sent.
+  const compatible = (s: DeviceStatus): boolean => {
+    const problems = checkCompatibility(s, info, Boolean(opts.key));
+    if (problems.length === 0) return true;
+    emit({
+      ...bare(s.id, s),
+      state: 'refused',
+      code: problems[0].code,
+      error: `${problems.map((p) => p.reason).join('; ')}; nothing was sent`,
+    });
+    return false;
+  };
+  const members = 'group' in t || 'all' in t;
+  const offlineMembers: DeviceStatus[] = [];
   const candidates: DeviceStatus[] = [];
   for (const s of statuses) {
+    if (!s.online && members) {
+      // Reported at the end, unless it comes back in time to join (step 5).
+      offlineMembers.push(s);
+      continue;
+    }
     if (!s.online) {
       emit({
         ...bare(s.id, s),
@@ -182,33 +200,24 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       });
       continue;
     }
-    const problems = checkCompatibility(s, info, Boolean(opts.key));
-    if (problems.length) {
-      emit({
-        ...bare(s.id, s),
-        state: 'refused',
-        code: problems[0].code,
-        error: `${problems.map((p) => p.reason).join('; ')}; nothing was sent`,
-      });
-    } else candidates.push(s);
+    if (compatible(s)) candidates.push(s);
   }
 
   // 3. Geometry and bundle.
   const fanout = candidates.length > 1;
   const chunkTopics = (id: string) =>
     fanout ? [topics.chunk(id), topics.fanout(deployId)] : [topics.chunk(id)];
-  const sized = candidates.map((s) => ({
-    s,
-    size: chunkSizeFor(s.caps!.maxPacket, chunkTopics(s.id), opts.maxChunk ?? DEFAULT_MAX_CHUNK),
-  }));
-  for (const { s } of sized.filter((x) => x.size === 0)) {
+  const chunkRoom = (s: DeviceStatus) =>
+    chunkSizeFor(s.caps!.maxPacket, chunkTopics(s.id), opts.maxChunk ?? DEFAULT_MAX_CHUNK);
+  const sized = candidates.map((s) => ({ s, size: chunkRoom(s) }));
+  const tooSmall = (s: DeviceStatus, what: string) =>
     emit({
       ...bare(s.id, s),
       state: 'refused',
       code: 'E_PACKET',
-      error: `a ${s.caps!.maxPacket}-byte packet limit leaves no room for a chunk on ${chunkTopics(s.id)[0]}; nothing was sent`,
+      error: `a ${s.caps!.maxPacket}-byte packet limit leaves no room for ${what} on ${chunkTopics(s.id)[0]}; nothing was sent`,
     });
-  }
+  for (const { s } of sized.filter((x) => x.size === 0)) tooSmall(s, 'a chunk');
   let ready = sized.filter((x) => x.size > 0);
   let chunkSize = ready.length ? Math.min(...ready.map((x) => x.size)) : 16;
   // A saved run of this deployment (the deployer was restarted): continue it
@@ -251,7 +260,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     });
   }
   const offers = new Map<string, Offer>();
-  ready = ready.filter(({ s }) => {
+  const offerFor = (s: DeviceStatus): Offer | undefined => {
     const window = Math.max(1, Math.min(s.caps!.window, opts.window ?? 64));
     const offer: Offer = {
       ...bundle.offer,
@@ -266,11 +275,12 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
         code: 'E_PACKET',
         error: `the offer makes a ${bytes}-byte packet; the device takes ${s.caps!.maxPacket}; nothing was sent`,
       });
-      return false;
+      return undefined;
     }
     offers.set(s.id, offer);
-    return true;
-  });
+    return offer;
+  };
+  ready = ready.filter(({ s }) => offerFor(s) !== undefined);
 
   // 4. Waves.
   const stats = { publishes: 0, chunkPublishes: 0, bytes: 0 };
@@ -279,11 +289,8 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const maxFailureRate = opts.maxFailureRate ?? 0.25;
   let stopped: string | undefined;
   let at = 0;
-  for (let w = 0; w < sizes.length; w++) {
-    const wave = order.slice(at, at + sizes[w]);
-    at += sizes[w];
-    opts.onEvent?.({ kind: 'wave', index: w, devices: wave });
-    const delivery = new Delivery({
+  const runWave = (wave: string[]) =>
+    new Delivery({
       client: opts.client,
       topics,
       registry,
@@ -295,8 +302,12 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       stats,
       onEvent: opts.onEvent,
       tamper: opts.tamper,
-    });
-    const results = await delivery.run(wave);
+    }).run(wave);
+  for (let w = 0; w < sizes.length; w++) {
+    const wave = order.slice(at, at + sizes[w]);
+    at += sizes[w];
+    opts.onEvent?.({ kind: 'wave', index: w, devices: wave });
+    const results = await runWave(wave);
     for (const o of results) outcomes.set(o.deviceId, o);
     const failed = results.filter((o) => o.state !== 'active' && o.state !== 'cancelled');
     if (w < sizes.length - 1 && failed.length / wave.length > maxFailureRate) {
@@ -311,6 +322,48 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
         });
       }
       break;
+    }
+  }
+
+  /** A late member passes the checks of steps 2 and 3 against the bundle already built. */
+  const admit = (s: DeviceStatus): boolean => {
+    if (!compatible(s)) return false;
+    if (chunkRoom(s) >= bundle.offer.chunkSize) return true;
+    tooSmall(s, `this deployment's ${bundle.offer.chunkSize}-byte chunks`);
+    return false;
+  };
+
+  // 5. Late members of a group (or of all): a device whose online status
+  // arrived after the targets were fixed — it came online while the
+  // deployment was planned or running, or was offline at discovery and came
+  // back — gets this same deployment in one more wave, once: every id is
+  // served at most once per deployment (docs/protocol.md §8.9).
+  if (members) {
+    const considered = new Set([...order, ...outcomes.keys()]);
+    const latecomers = () =>
+      ('group' in t ? registry.group(t.group) : registry.list()).filter(
+        (s) => s.online && !considered.has(s.id),
+      );
+    let index = sizes.length;
+    for (let late = latecomers(); late.length && !stopped && Date.now() < deadline;) {
+      const wave: string[] = [];
+      for (const s of late) {
+        considered.add(s.id);
+        if (admit(s) && offerFor(s)) wave.push(s.id);
+      }
+      if (wave.length) {
+        opts.onEvent?.({ kind: 'wave', index: index++, devices: wave, late: true });
+        for (const o of await runWave(wave)) outcomes.set(o.deviceId, o);
+      }
+      late = latecomers();
+    }
+    for (const s of offlineMembers.filter((x) => !outcomes.has(x.id))) {
+      emit({
+        ...bare(s.id, registry.get(s.id)),
+        state: 'offline',
+        code: 'E_OFFLINE',
+        error: `device ${s.id} was offline during the deployment; nothing was sent`,
+      });
     }
   }
 

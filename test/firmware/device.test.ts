@@ -124,7 +124,7 @@ describe('firmware device core (C state machine, host sim under ASan/UBSan)', fu
   const withKey = ['--public-key', keys.publicHex];
 
   it('announces itself: status with caps (inference "none") and a Last Will that says offline', async () => {
-    const s = await start(withKey);
+    const s = await start([...withKey, '--group', 'line-1']);
     const out = await s.send('connect');
     assert.deepEqual(
       out.subscribed.map((x) => `${x.topic}@${x.qos}`).sort(),
@@ -152,6 +152,9 @@ describe('firmware device core (C state machine, host sim under ASan/UBSan)', fu
     assert.equal(will[1], topics.status(ID));
     const w = parseMessage('status', will[2]);
     assert.equal(w.online, false);
+    // It names the group, so a group deploy can report the member offline.
+    assert.equal(w.group, 'line-1');
+    assert.equal(status.group, 'line-1');
   });
 
   it('receives a signed model into slot a, verifies it, reports the sha256 and serves it', async () => {

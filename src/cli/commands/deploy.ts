@@ -133,8 +133,9 @@ export const deploy: Command = {
         onEvent: (e) => {
           if (e.kind === 'resume')
             io.err(`continuing deployment ${e.deployId} saved in ${statePath}`);
-          else if (e.kind === 'wave') io.err(`wave ${e.index + 1}: ${e.devices.join(', ')}`);
-          else if (e.kind === 'stopped') io.err(e.reason);
+          else if (e.kind === 'wave') {
+            io.err(`wave ${e.index + 1}${e.late ? ' (joined late)' : ''}: ${e.devices.join(', ')}`);
+          } else if (e.kind === 'stopped') io.err(e.reason);
           else if (e.kind === 'progress' && e.state !== 'receiving') {
             io.err(`${e.deviceId}: ${e.state} (${e.have}/${e.total} chunks)`);
           } else if (e.kind === 'progress' && e.have % 50 === 0) {
