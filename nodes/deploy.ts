@@ -9,9 +9,10 @@
  * the same target continues where each device is instead of starting over.
  */
 import { join } from 'node:path';
-import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { DeployState } from '../src/fleet/deploy-state';
-import { deploy, type DeployEvent, type DeployTarget } from '../src/fleet/deploy';
+import { deploy, describeTarget, type DeployEvent, type DeployTarget } from '../src/fleet/deploy';
+import { sha256Hex } from '../src/util/sha256';
 import { FleetError, ValidationError } from '../src/errors';
 import { fail, modelBytes } from './lib/node-utils';
 import { showConnection, type FleetNode } from './lib/fleet-node';
@@ -66,78 +67,116 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const fleetNode = RED.nodes.getNode(config.fleet) as FleetNode | null;
     const unwatch = showConnection(node, fleetNode);
+    const state = stateFor(RED);
+    // Closing the node (a restart, a redeploy) stops its deployments without
+    // cancelling them on the devices; the saved state lets the next start continue.
+    const stopping = new AbortController();
     let running = 0;
+
+    async function run(
+      m: NodeMessage & Record<string, unknown>,
+      target: DeployTarget,
+      model: Uint8Array,
+      send: (msgs: (NodeMessage | null)[]) => void,
+    ): Promise<void> {
+      if (!fleetNode) throw new ValidationError('no fleet (broker) is configured');
+      const timeoutS = Number(config.timeout) || 120;
+      const maxFailures = config.maxFailures ? Number(config.maxFailures) : undefined;
+      if (maxFailures !== undefined && !(maxFailures >= 0 && maxFailures <= 1)) {
+        throw new ValidationError(`max failures ${config.maxFailures} must be a share in [0, 1]`);
+      }
+      node.status({ fill: 'blue', shape: 'ring', text: 'connecting...' });
+      const fleet = fleetNode.fleet;
+      const client = await fleet.connection();
+      const registry = await fleet.registry();
+      running++;
+      let done_ = 0;
+      let total = 0;
+      const onEvent = (e: DeployEvent) => {
+        if (e.kind === 'wave') total += e.devices.length;
+        if (e.kind === 'outcome') done_++;
+        if (e.kind === 'progress') {
+          node.status({
+            fill: 'blue',
+            shape: 'dot',
+            text: `${e.deviceId}: ${e.state} ${e.have}/${e.total}`,
+          });
+        } else {
+          node.status({ fill: 'blue', shape: 'dot', text: `${done_}/${total} done` });
+        }
+        send([null, { topic: e.kind, payload: e }]);
+      };
+      try {
+        const result = await deploy({
+          client,
+          registry,
+          prefix: fleet.topics.prefix,
+          model,
+          target,
+          key: config.sign === false ? undefined : fleetNode.fleet.signingKey,
+          timeoutMs: timeoutS * 1000,
+          waves: parseWaves(config.waves),
+          maxFailureRate: maxFailures,
+          state,
+          stateOwner: node.id,
+          signal: stopping.signal,
+          onEvent,
+        });
+        m.payload = result;
+        const active = result.outcomes.filter((o) => o.state === 'active').length;
+        node.status({
+          fill: result.ok ? 'green' : 'red',
+          shape: 'dot',
+          text: `${active}/${result.outcomes.length} active`,
+        });
+        send([m, null]);
+        if (!result.ok) {
+          const bad = result.outcomes.filter((o) => o.state !== 'active');
+          throw new FleetError(
+            `${bad.length} of ${result.outcomes.length} devices did not activate the model: ` +
+              bad.map((o) => `${o.deviceId} ${o.state}: ${o.error ?? ''}`).join('; '),
+          );
+        }
+      } finally {
+        running--;
+      }
+    }
+
     node.on('input', (msg, send, done) => {
       (async () => {
-        if (!fleetNode) throw new ValidationError('no fleet (broker) is configured');
         const m = msg as typeof msg & Record<string, unknown>;
-        const target = targetOf(config, m);
-        const model = modelBytes(msg);
-        const timeoutS = Number(config.timeout) || 120;
-        const maxFailures = config.maxFailures ? Number(config.maxFailures) : undefined;
-        if (maxFailures !== undefined && !(maxFailures >= 0 && maxFailures <= 1)) {
-          throw new ValidationError(`max failures ${config.maxFailures} must be a share in [0, 1]`);
-        }
-        node.status({ fill: 'blue', shape: 'ring', text: 'connecting...' });
-        const fleet = fleetNode.fleet;
-        const client = await fleet.connection();
-        const registry = await fleet.registry();
-        running++;
-        let done_ = 0;
-        let total = 0;
-        const onEvent = (e: DeployEvent) => {
-          if (e.kind === 'wave') total += e.devices.length;
-          if (e.kind === 'outcome') done_++;
-          if (e.kind === 'progress') {
-            node.status({
-              fill: 'blue',
-              shape: 'dot',
-              text: `${e.deviceId}: ${e.state} ${e.have}/${e.total}`,
-            });
-          } else {
-            node.status({ fill: 'blue', shape: 'dot', text: `${done_}/${total} done` });
-          }
-          send([null, { topic: e.kind, payload: e }]);
-        };
-        try {
-          const result = await deploy({
-            client,
-            registry,
-            prefix: fleet.topics.prefix,
-            model,
-            target,
-            key: config.sign === false ? undefined : fleet.signingKey,
-            timeoutMs: timeoutS * 1000,
-            waves: parseWaves(config.waves),
-            maxFailureRate: maxFailures,
-            state: stateFor(RED),
-            onEvent,
-          });
-          m.payload = result;
-          const active = result.outcomes.filter((o) => o.state === 'active').length;
-          node.status({
-            fill: result.ok ? 'green' : 'red',
-            shape: 'dot',
-            text: `${active}/${result.outcomes.length} active`,
-          });
-          send([m, null]);
-          if (!result.ok) {
-            const bad = result.outcomes.filter((o) => o.state !== 'active');
-            throw new FleetError(
-              `${bad.length} of ${result.outcomes.length} devices did not activate the model: ` +
-                bad.map((o) => `${o.deviceId} ${o.state}: ${o.error ?? ''}`).join('; '),
-            );
-          }
-          done();
-        } finally {
-          running--;
-        }
+        await run(m, targetOf(config, m), modelBytes(msg), (msgs) => send(msgs));
+        done();
       })().catch((err) => fail(node, err, done));
     });
+
+    // Deployments this node had not finished when Node-RED stopped continue
+    // now: the devices are polled and send only what they miss.
+    void (async () => {
+      if (!state || !fleetNode) return;
+      for (const saved of await state.owned(node.id)) {
+        const model = await state.readModel(saved.deployId);
+        if (!model || sha256Hex(model) !== saved.sha256) {
+          await state.remove(saved.deployId);
+          continue;
+        }
+        const m = { payload: model, resumed: saved.deployId } as NodeMessage &
+          Record<string, unknown>;
+        node.log(`continuing deployment ${saved.deployId} to ${describeTarget(saved.target)}`);
+        await run(m, saved.target, model, (msgs) => node.send(msgs)).catch((err) =>
+          fail(node, err, (e) => node.error(e, m)),
+        );
+      }
+    })().catch((err) => node.warn(`cannot continue saved deployments: ${(err as Error).message}`));
+
     node.on('close', () => {
       unwatch();
-      if (running)
-        node.log(`closing with ${running} deployment(s) running; devices keep their model`);
+      stopping.abort();
+      if (running) {
+        node.log(
+          `closing with ${running} deployment(s) running; devices keep their model and what they received, and it continues at the next start`,
+        );
+      }
     });
   }
   RED.nodes.registerType('tinyml-deploy', TinymlDeployNode);

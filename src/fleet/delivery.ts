@@ -81,6 +81,8 @@ export interface DeliveryContext {
   rtoMs: number;
   stallMs: number;
   deadline: number;
+  /** Aborted: stop at once, leaving devices their unfinished transfer (a restart resumes it). */
+  signal?: AbortSignal;
   stats: DeliveryStats;
   onEvent?: (e: DeployEvent) => void;
   tamper?: Tamper;
@@ -178,6 +180,15 @@ export class Delivery {
     const now = Date.now();
     for (const t of this.targets.values()) {
       if (t.phase === 'done') continue;
+      if (c.signal?.aborted) {
+        // No cancel: the device keeps what it has for the deployer's restart.
+        this.finish(t, {
+          state: 'skipped',
+          code: 'E_STOPPED',
+          error: `the deployer stopped (${t.link.confirmed}/${t.link.total} chunks confirmed)`,
+        });
+        continue;
+      }
       if (now > c.deadline) {
         this.finish(t, {
           state: this.online(t) ? 'timeout' : 'offline',

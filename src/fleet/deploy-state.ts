@@ -20,8 +20,8 @@
  * separate processes must not share a file.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { DeployTarget } from './deploy';
 import { verifyBytes } from './signing';
@@ -40,6 +40,8 @@ export interface SavedDeployment {
   /** The manifest section as sent (manifest JSON, then the signature when signed), base64. */
   section: string;
   savedAt: number;
+  /** Who resumes it by itself after a restart (a Node-RED node id); its model is kept too. */
+  owner?: string;
 }
 
 interface StateFile {
@@ -97,6 +99,7 @@ const validateFile = ajv.compile<StateFile>({
           mSize: { type: 'integer', minimum: 2, maximum: 4096 },
           section: { type: 'string', pattern: '^[A-Za-z0-9+/]*={0,2}$', maxLength: 8192 },
           savedAt: { type: 'number' },
+          owner: { type: 'string', minLength: 1, maxLength: 128 },
         },
       },
     },
@@ -162,9 +165,34 @@ export class DeployState {
     ]);
   }
 
-  /** Forgets a deployment that ended. */
-  remove(deployId: string): Promise<void> {
-    return this.update((all) => all.filter((s) => s.deployId !== deployId));
+  /** Forgets a deployment that ended (and its kept model). */
+  async remove(deployId: string): Promise<void> {
+    await this.update((all) => all.filter((s) => s.deployId !== deployId));
+    await rm(this.modelPath(deployId), { force: true });
+  }
+
+  /** The saved deployments `owner` resumes by itself. */
+  async owned(owner: string): Promise<SavedDeployment[]> {
+    return (await this.serialized(() => this.load())).filter((s) => s.owner === owner);
+  }
+
+  /** Keeps the model of an owned deployment beside the state file. */
+  async saveModel(deployId: string, model: Uint8Array): Promise<void> {
+    await mkdir(dirname(this.modelPath(deployId)), { recursive: true });
+    await writeFile(this.modelPath(deployId), model);
+  }
+
+  /** The kept model, or undefined when it is gone. */
+  async readModel(deployId: string): Promise<Uint8Array | undefined> {
+    try {
+      return new Uint8Array(await readFile(this.modelPath(deployId)));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private modelPath(deployId: string): string {
+    return join(`${this.path}.models`, `${deployId}.tflite`);
   }
 
   private update(change: (all: SavedDeployment[]) => SavedDeployment[]): Promise<void> {

@@ -68,6 +68,18 @@ export interface DeployOptions {
    * the same manifest bytes) and each device resumes from what it holds.
    */
   state?: DeployState;
+  /**
+   * With `state`: who owns the saved deployment (e.g. a Node-RED node id).
+   * The model is then kept beside it, so that the owner can resume it by
+   * itself after a restart (DeployState.owned, readModel).
+   */
+  stateOwner?: string;
+  /**
+   * Stops the deployment: devices keep their unfinished transfer, the saved
+   * state is kept, and deploy() rejects. A later deploy() with the same state
+   * continues it (Node-RED closing a node, a process shutting down).
+   */
+  signal?: AbortSignal;
 }
 
 export interface DeployResult {
@@ -257,7 +269,9 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       mSize: bundle.manifestBytes.length,
       section: section.toString('base64'),
       savedAt: Date.now(),
+      ...(opts.stateOwner ? { owner: opts.stateOwner } : {}),
     });
+    if (opts.stateOwner) await opts.state.saveModel(deployId, opts.model);
   }
   const offers = new Map<string, Offer>();
   const offerFor = (s: DeviceStatus): Offer | undefined => {
@@ -302,7 +316,17 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       stats,
       onEvent: opts.onEvent,
       tamper: opts.tamper,
-    }).run(wave);
+      signal: opts.signal,
+    })
+      .run(wave)
+      .then((results) => {
+        if (opts.signal?.aborted) {
+          throw new FleetError(
+            `deployment ${deployId} stopped before it ended; devices keep what they received${opts.state ? ', and it continues when started again' : ''}`,
+          );
+        }
+        return results;
+      });
   for (let w = 0; w < sizes.length; w++) {
     const wave = order.slice(at, at + sizes[w]);
     at += sizes[w];
