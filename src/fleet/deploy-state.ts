@@ -198,16 +198,22 @@ export class DeployState {
   private update(change: (all: SavedDeployment[]) => SavedDeployment[]): Promise<void> {
     return this.serialized(async () => {
       const next: StateFile = { v: 1, deployments: change(await this.load()) };
-      await mkdir(dirname(this.path), { recursive: true });
-      const tmp = `${this.path}.tmp`;
-      const fh = await open(tmp, 'w');
       try {
-        await fh.writeFile(JSON.stringify(next));
-        await fh.sync();
-      } finally {
-        await fh.close();
+        await mkdir(dirname(this.path), { recursive: true });
+        const tmp = `${this.path}.tmp`;
+        const fh = await open(tmp, 'w');
+        try {
+          await fh.writeFile(JSON.stringify(next));
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await rename(tmp, this.path);
+      } catch (err) {
+        throw new ValidationError(
+          `cannot write the deploy state file ${this.path}: ${(err as Error).message}`,
+        );
       }
-      await rename(tmp, this.path);
     });
   }
 

@@ -114,5 +114,14 @@ forEachBroker('deployer restart', (broker) => {
     assert.doesNotMatch(run.err, /\n\s+at /, 'a stack trace');
     assert.equal(fleet.device('esp-1').stats.offers, 0);
     assert.equal(readFileSync(state, 'utf8').includes('xyz'), true, 'the file was rewritten');
+    // A path that cannot be a file (under a regular file): one line as well.
+    const unusable = await tinyml(args(join(dir, 'big.tflite', 'deploys.json'))).done;
+    assert.notEqual(unusable.code, 0);
+    assert.match(
+      unusable.err.trim(),
+      /^tinyml deploy: cannot read the deploy state file .*ENOTDIR/,
+    );
+    assert.equal(unusable.err.trim().split('\n').length, 1, unusable.err);
+    assert.equal(fleet.device('esp-1').stats.offers, 0);
   });
 });
