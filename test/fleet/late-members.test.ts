@@ -8,6 +8,7 @@
  */
 import { strict as assert } from 'node:assert';
 import type { DeviceAgent } from '../../src/device/agent';
+import { decodeChunk } from '../../src/fleet/chunk';
 import { deploy, type DeployEvent } from '../../src/fleet/deploy';
 import { forEachBroker } from './brokers';
 import { TestFleet } from './harness';
@@ -45,12 +46,18 @@ forEachBroker('group deploy with members coming online', (broker) => {
     await takeOffline('esp-5'); // stays away
     const events: DeployEvent[] = [];
     let joining: Promise<DeviceAgent[]> | undefined;
+    let joined = false;
     const result = await deploy({
       client: fleet.client,
       registry: fleet.registry,
       model: big,
       target: { group: 'g' },
       rtoMs: 300,
+      // The first wave cannot end before the newcomers are online, however
+      // slow the machine: its later chunks are held back until then (and
+      // repaired after).
+      tamper: (topic, payload) =>
+        !joined && topic.endsWith('/chunk') && decodeChunk(payload).index >= 100 ? [] : [payload],
       onEvent: (e) => {
         events.push(e);
         // While the first wave is under way: a new member, and an old one back.
@@ -59,6 +66,7 @@ forEachBroker('group deploy with members coming online', (broker) => {
             fleet.add({ id: 'esp-3', profile: 'esp32', group: 'g', preload: old }),
             fleet.add({ id: 'esp-4', profile: 'esp32', group: 'g', preload: old }),
           ]);
+          void joining.then(() => (joined = true));
         }
       },
     });
