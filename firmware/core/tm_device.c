@@ -223,14 +223,19 @@ static void transfer_changed(tm_device *d, bool active) {
   }
 }
 
-/* Ends the transfer in a final state and reports it (fail / cancel / refuse after a manifest). */
-static void end_transfer(tm_device *d, tm_state state, const char *code, const char *error,
-                         const char *sha256) {
+/* Ends the transfer in a final state, persistently, without reporting it yet. */
+static void stop_transfer(tm_device *d, tm_state state) {
   tm_transfer *t = &d->xfer;
   t->state = state;
   t->live = false;
   tm_transfer_forget(d->pf);
   transfer_changed(d, false);
+}
+
+/* Ends the transfer in a final state and reports it (fail / cancel / refuse after a manifest). */
+static void end_transfer(tm_device *d, tm_state state, const char *code, const char *error,
+                         const char *sha256) {
+  stop_transfer(d, state);
   report(d, code, error, sha256);
 }
 
@@ -388,9 +393,16 @@ static refusal check_manifest(tm_device *d) {
       return r;
     }
   }
-  if (m->arena_bytes > d->cfg.arena_bytes) {
-    snprintf(d->why, sizeof d->why, "model needs a %lu-byte arena; the device has %lu",
-             (unsigned long)m->arena_bytes, (unsigned long)d->cfg.arena_bytes);
+  /*
+   * TFLite Micro keeps its persistent structures (eval tensors, node and op
+   * data) in the arena too: check what TFLM needs when the deployer says it;
+   * an older deployer's planner bytes are a lower bound, and the runtime's
+   * AllocateTensors stays the last word (E_LOAD).
+   */
+  uint32_t need = m->has_tflm_arena_bytes ? m->tflm_arena_bytes : m->arena_bytes;
+  if (need > d->cfg.arena_bytes) {
+    snprintf(d->why, sizeof d->why, "model needs a %lu-byte arena (TFLite Micro); the device has %lu",
+             (unsigned long)need, (unsigned long)d->cfg.arena_bytes);
     r.code = "E_ARENA";
     r.error = d->why;
     return r;
@@ -491,6 +503,13 @@ static void restore_transfer(tm_device *d) {
     memset(t, 0, sizeof *t);
     return;
   }
+  if (d->serving >= 0 && t->slot == d->serving) {
+    /* Written into the slot that serves now (a rollback in between): never resume into it. */
+    logf_(d, "dropped the saved transfer %s: its slot %c serves", t->offer.deploy_hex, 'a' + t->slot);
+    tm_transfer_forget(d->pf);
+    memset(t, 0, sizeof *t);
+    return;
+  }
   advance_next(t);
   t->state = TM_RECEIVING;
   t->live = true;
@@ -571,7 +590,7 @@ int tm_device_install(tm_device *d, const uint8_t *model, size_t len, const char
 }
 
 int tm_device_will(tm_device *d, char *t, size_t tcap, char *payload, size_t pcap) {
-  long n = tm_encode_offline(payload, pcap, d->cfg.id, now(d));
+  long n = tm_encode_offline(payload, pcap, d->cfg.id, d->cfg.group, now(d));
   int tn = snprintf(t, tcap, "%sdevices/%s/status", d->prefix, d->cfg.id);
   return n < 0 || tn < 0 || (size_t)tn >= tcap ? -1 : (int)n;
 }
@@ -587,7 +606,7 @@ void tm_device_connected(tm_device *d) {
 }
 
 void tm_device_going_offline(tm_device *d) {
-  long n = tm_encode_offline(d->out, sizeof d->out, d->cfg.id, now(d));
+  long n = tm_encode_offline(d->out, sizeof d->out, d->cfg.id, d->cfg.group, now(d));
   publish(d, topic(d, "status"), n, 1, "offline status");
 }
 
@@ -841,9 +860,31 @@ static void on_chunk(tm_device *d, const uint8_t *payload, size_t len) {
 
 /* ---- commands (core.ts onCommand, rollback) ---------------------------------------------------- */
 
-/* Switches to the model in the other slot after verifying it; returns why not otherwise. */
+static const char *switch_back(tm_device *d);
+
+/* The rollback command: cancels an unfinished transfer, then switch_back(). */
 static const char *rollback(tm_device *d) {
   if (d->serving < 0) return "no model is active, nothing to roll back from";
+  /*
+   * An unfinished transfer writes the slot a rollback switches to, and would
+   * replace the model the operator asked for moments later: the command
+   * cancels it first, persistently, before the slot table changes — a power
+   * cut between the two then cannot leave a saved transfer aimed at the
+   * serving slot. If its manifest had verified, the other slot was already
+   * given up and the rollback itself fails, with the current model serving.
+   */
+  if (!d->xfer.live) return switch_back(d);
+  /* Its final report goes out after the switch, so that it names the model serving then. */
+  static const char *const WHY = "cancelled by a rollback command";
+  logf_(d, "transfer %s cancelled: %s", d->xfer.offer.deploy_hex, WHY);
+  stop_transfer(d, TM_CANCELLED);
+  const char *error = switch_back(d);
+  report(d, "E_CANCELLED", WHY, NULL);
+  return error;
+}
+
+/* Switches to the model in the other slot after verifying it; returns why not otherwise. */
+static const char *switch_back(tm_device *d) {
   int current = d->serving;
   int other = 1 - current;
   if (!d->table.present[other]) return "the other slot holds no model to roll back to";
@@ -862,13 +903,6 @@ static const char *rollback(tm_device *d) {
   write_table(d);
   logf_(d, "rolled back to %s %s (slot %c)", d->table.slots[other].name,
         d->table.slots[other].version, 'a' + other);
-  /*
-   * A transfer that had not verified its manifest yet was about to write the
-   * slot that now serves: it must not (core.ts lacks this check).
-   */
-  if (d->xfer.live && d->xfer.slot == other) {
-    cancel(d, "E_CANCELLED", "cancelled: a rollback made its target slot the serving one");
-  }
   announce(d);
   return NULL;
 }
@@ -893,9 +927,13 @@ static void on_command(tm_device *d, const uint8_t *payload, size_t len) {
         cancel(d, "E_CANCELLED", "cancelled on command");
       }
       break;
-    case TM_CMD_ROLLBACK:
+    case TM_CMD_ROLLBACK: {
+      bool transferring = d->xfer.live;
       error = rollback(d);
+      /* A failed rollback that cancelled a transfer still changed what the status says (previous). */
+      if (error && transferring) announce(d);
       break;
+    }
   }
   char why[TM_ERROR_MAX];
   if (error) snprintf(why, sizeof why, "%s", error);
@@ -1009,7 +1047,7 @@ static void on_infer(tm_device *d, const uint8_t *payload, size_t len) {
 }
 
 int tm_device_infer(tm_device *d, const float *values, const size_t *counts, size_t entries) {
-  return run_inference(d, values, counts, entries, 1, NULL, NULL, NULL);
+  return run_inference(d, values, counts, entries, 1, "sensor", NULL, NULL);
 }
 
 /* ---- dispatch (agent.ts receive, handle) ------------------------------------------------------------- */

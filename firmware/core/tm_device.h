@@ -10,7 +10,8 @@
  *     ▼          ▼                                              ▼
  *   refused   refused (signature, compatibility)            testing ─(load + self-test)─▶ active
  *                                                               │
- *   a new offer or a cancel in any unfinished state ─▶ cancelled └─▶ failed (old model serves)
+ *                                                               └─▶ failed (old model serves)
+ *   a new offer, a cancel or a rollback in any unfinished state ─▶ cancelled
  *
  * Memory: one tm_device (about 16 KB with the defaults of tm_config.h),
  * statically allocated by the caller; the core never allocates.

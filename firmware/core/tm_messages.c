@@ -246,6 +246,8 @@ int tm_parse_manifest(const char *json, size_t len, tm_manifest *mf, char *err, 
   integer(&v, "chunkSize", 1, 16, 65535, &mf->chunk_size);
   integer_unbounded(&v, "chunks", 1, &mf->chunks);
   integer(&v, "arenaBytes", 1, 0, 4294967295.0, &mf->arena_bytes);
+  mf->has_tflm_arena_bytes =
+      integer(&v, "tflmArenaBytes", 0, 0, 4294967295.0, &mf->tflm_arena_bytes) > 0;
   string_array(&v, "ops", 1, 256, 64, &mf->ops);
   if (member(&v, "quantization", 1, &m) > 0) {
     size_t q = 0;
@@ -402,7 +404,10 @@ long tm_encode_status(char *buf, size_t cap, const char *id, const char *profile
   tm_jsonw_end(&w);
   tm_jsonw_key(&w, "verify");
   tm_jsonw_string(&w, caps->verify ? "ed25519" : "none");
-  /* Not in the v1 schema (unknown fields are allowed): whether this build runs models at all. */
+  /* The arena budget is a TensorFlow Lite Micro arena: deployers check tflmArenaBytes against it. */
+  tm_jsonw_key(&w, "runtime");
+  tm_jsonw_string(&w, "tflm");
+  /* Whether this build runs models at all ("none": it only stores them). */
   tm_jsonw_key(&w, "inference");
   tm_jsonw_string(&w, caps->inference);
   tm_jsonw_end(&w);
@@ -416,13 +421,17 @@ long tm_encode_status(char *buf, size_t cap, const char *id, const char *profile
   return tm_jsonw_finish(&w);
 }
 
-long tm_encode_offline(char *buf, size_t cap, const char *id, uint64_t ts) {
+long tm_encode_offline(char *buf, size_t cap, const char *id, const char *group, uint64_t ts) {
   tm_jsonw w;
   head(&w, buf, cap);
   tm_jsonw_key(&w, "id");
   tm_jsonw_string(&w, id);
   tm_jsonw_key(&w, "online");
   tm_jsonw_bool(&w, 0);
+  if (group) {
+    tm_jsonw_key(&w, "group");
+    tm_jsonw_string(&w, group);
+  }
   tm_jsonw_key(&w, "ts");
   tm_jsonw_u64(&w, ts);
   tm_jsonw_end(&w);

@@ -57,7 +57,9 @@ typedef struct {
   char deploy_hex[9];
   uint32_t chunk_size;
   double chunks; /* the schema bounds it below only; compared with the offer's */
-  uint32_t arena_bytes;
+  uint32_t arena_bytes;      /* the planner's bytes (a "tinyml" runtime's need) */
+  bool has_tflm_arena_bytes; /* tflmArenaBytes present (deployers since protocol 1.1) */
+  uint32_t tflm_arena_bytes; /* what TFLite Micro needs: planned + persistent */
   tm_quantization quantization;
   /* The ops array and labels array as they appear in the manifest's text. */
   tm_json_value ops;
@@ -102,7 +104,7 @@ typedef struct {
   const char *const *ops;
   size_t n_ops;
   bool verify; /* holds a public key: accepts only signed manifests */
-  const char *inference;
+  const char *inference; /* "tflm", or "none" for a build that only stores models */
 } tm_caps;
 
 void tm_write_ref(tm_jsonw *w, const tm_model_ref *ref); /* null when ref is NULL */
@@ -111,7 +113,8 @@ long tm_encode_status(char *buf, size_t cap, const char *id, const char *profile
                       const char *group, const tm_caps *caps, const tm_model_ref *model,
                       const tm_model_ref *previous, uint64_t ts);
 /* The Last Will: {v, id, online:false, ts}. */
-long tm_encode_offline(char *buf, size_t cap, const char *id, uint64_t ts);
+/* The offline status (Last Will, clean stop); it names the group, so a group deploy can report the member offline. */
+long tm_encode_offline(char *buf, size_t cap, const char *id, const char *group, uint64_t ts);
 
 typedef struct {
   const char *deploy_hex;
@@ -134,7 +137,7 @@ long tm_encode_reply(char *buf, size_t cap, const tm_command *cmd, bool ok, cons
 typedef struct {
   const char *device_id;
   const char *request_id; /* or NULL */
-  const char *source;     /* "mqtt", or NULL for the device's own sensor */
+  const char *source;     /* "mqtt", or "sensor" for the device's own input callback */
   const tm_model_ref *model;
   const tm_tensor_view *outputs;
   size_t n_outputs;

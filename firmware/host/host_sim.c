@@ -138,6 +138,12 @@ int main(int argc, char **argv) {
       size_t n = fread(payload, 1, sizeof payload, f);
       fclose(f);
       printf("installed %d\n", tm_device_install(&device, payload, n, name, version));
+    } else if (!strcmp(cmd, "sense")) {
+      /* sense V...: one reading of the device's own sensor, a single input entry. */
+      float values[16];
+      size_t n = 0;
+      for (char *v = strtok(NULL, " "); v && n < 16; v = strtok(NULL, " ")) values[n++] = strtof(v, NULL);
+      printf("sensed %d\n", tm_device_infer(&device, values, &n, 1));
     } else if (!strcmp(cmd, "quit")) {
       break;
     } else {

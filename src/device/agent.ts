@@ -20,6 +20,7 @@ import {
   parseMessage,
   type DeviceStatus,
   type InferResult,
+  type InferSource,
   type ModelRef,
 } from '../fleet/messages';
 import { loadPublicKey } from '../fleet/signing';
@@ -123,7 +124,7 @@ export class DeviceAgent {
 
   async start(): Promise<void> {
     await this.core.boot();
-    const offline = { v: PROTOCOL_VERSION, id: this.id, online: false, ts: Date.now() };
+    const offline = this.offlineStatus();
     this.client = await connectBroker(this.options.broker, {
       ...this.options.mqtt,
       clientId: `tinyml-device-${this.id}`,
@@ -162,12 +163,7 @@ export class DeviceAgent {
     const client = this.client;
     if (!client) return;
     this.client = undefined;
-    const offline: DeviceStatus = {
-      v: PROTOCOL_VERSION,
-      id: this.id,
-      online: false,
-      ts: Date.now(),
-    };
+    const offline = this.offlineStatus();
     // Bounded: with the broker gone the publish would wait for a reconnect
     // forever; the Last Will then says offline for us.
     const said = publish(client, this.topics.status(this.id), JSON.stringify(offline), {
@@ -197,6 +193,13 @@ export class DeviceAgent {
   /** Loses the network for a moment: mqtt.js reconnects after reconnectMs. */
   dropConnection(): void {
     this.client?.stream?.destroy();
+  }
+
+  /** The Last Will and clean-stop status; it names the group, so a group deploy reports the member offline. */
+  private offlineStatus(): DeviceStatus {
+    const s: DeviceStatus = { v: PROTOCOL_VERSION, id: this.id, online: false, ts: Date.now() };
+    if (this.options.group) s.group = this.options.group;
+    return s;
   }
 
   private status(): DeviceStatus {
@@ -296,11 +299,7 @@ export class DeviceAgent {
   }
 
   /** Runs the active model on `input` and publishes the result on {p}devices/{id}/results. */
-  async infer(
-    input: unknown[],
-    source: 'mqtt' | 'stdin' | 'command',
-    requestId?: string,
-  ): Promise<InferResult> {
+  async infer(input: unknown[], source: InferSource, requestId?: string): Promise<InferResult> {
     const m = this.core.model;
     const result: InferResult = {
       v: PROTOCOL_VERSION,

@@ -10,7 +10,8 @@
  *     ▼          ▼                                              ▼
  *   refused   refused (signature, compatibility)            testing ─(load + self-test)─▶ active
  *                                                               │
- *   a new offer or a cancel in any unfinished state ─▶ cancelled └─▶ failed (old model serves)
+ *                                                               └─▶ failed (old model serves)
+ *   a new offer, a cancel or a rollback in any unfinished state ─▶ cancelled
  */
 import type { KeyObject } from 'node:crypto';
 import { decodeChunk } from '../fleet/chunk';
@@ -211,6 +212,12 @@ export class DeviceCore {
         t.have++;
         t.high = i + 1;
       }
+    }
+    if (this.active?.slot === t.slot) {
+      // Written into the slot that serves now (a rollback in between): never resume into it.
+      this.log(`dropped the saved transfer ${offer.deployId}: its slot ${t.slot} serves`);
+      await this.o.store.saveTransfer(null);
+      return;
     }
     advanceNext(t);
     this.transfer = t;
@@ -511,13 +518,13 @@ export class DeviceCore {
     await this.o.changed();
   }
 
-  private async cancel(t: Transfer, code: ErrorCode, error: string): Promise<void> {
+  private async cancel(t: Transfer, code: ErrorCode, error: string, report = true): Promise<void> {
     this.log(`transfer ${t.offer.deployId} cancelled: ${error}`);
     t.state = 'cancelled';
     if (this.transfer === t) this.transfer = undefined;
     await this.o.store.saveTransfer(null);
     await this.o.transferChanged?.(t.offer.deployId, t.offer.fanout, false);
-    await this.report(t, { code, error });
+    if (report) await this.report(t, { code, error });
   }
 
   // ---- reports ----------------------------------------------------------------
@@ -599,7 +606,10 @@ export class DeviceCore {
         return reply(true);
       }
       case 'rollback': {
+        const transferring = this.transfer !== undefined;
         const error = await this.rollback();
+        // A failed rollback that cancelled a transfer still changed what the status says.
+        if (error && transferring) await this.o.changed();
         return reply(!error, error);
       }
     }
@@ -608,7 +618,25 @@ export class DeviceCore {
   /** Switches to the model in the other slot after verifying it; returns why not otherwise. */
   async rollback(): Promise<string | undefined> {
     if (!this.active) return 'no model is active, nothing to roll back from';
-    const current = this.active;
+    // An unfinished transfer writes the slot a rollback switches to, and would
+    // replace the model the operator asked for moments later: the command
+    // cancels it first, persistently, before the slot table changes — a crash
+    // between the two then cannot leave a saved transfer aimed at the serving
+    // slot. If its manifest had verified, the other slot was already given up
+    // and the rollback itself fails, with the current model serving.
+    // Its final report goes out after the switch, so that it names the model serving then.
+    const pending = this.transfer;
+    if (!pending) return this.switchBack();
+    await this.cancel(pending, 'E_CANCELLED', 'cancelled by a rollback command', false);
+    try {
+      return await this.switchBack();
+    } finally {
+      await this.report(pending, { code: 'E_CANCELLED', error: 'cancelled by a rollback command' });
+    }
+  }
+
+  private async switchBack(): Promise<string | undefined> {
+    const current = this.active!;
     const other = otherSlot(current.slot);
     const target = this.table.slots[other];
     if (!target) return 'the other slot holds no model to roll back to';

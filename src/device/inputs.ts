@@ -1,7 +1,9 @@
 /**
  * Where a Raspberry Pi agent's inputs come from besides MQTT requests:
- * stdin (one JSON array per line, e.g. piped from a sensor script) or a
- * command run every interval whose stdout is one JSON array. Each input runs
+ * stdin (one JSON array per line, e.g. piped from a sensor script), a
+ * command run every interval whose stdout is one JSON array, or a sensor
+ * read in-process by an input callback (results say source "sensor", as the
+ * firmware's do for its own readings). Each input runs
  * on the active model and its result is published on the results topic; a
  * bad line or a failing command is logged and skipped, never fatal.
  */
@@ -71,5 +73,37 @@ export function commandInputs(
   };
   const timer = setInterval(run, intervalMs);
   run();
+  return { stop: () => clearInterval(timer) };
+}
+
+/**
+ * The device's own sensor: `read` is called every interval (never twice at
+ * once) and returns one input — one entry per model input, or a bare array
+ * for a single-input model; `undefined` skips the interval. Results carry
+ * source "sensor".
+ */
+export function sensorInputs(
+  agent: DeviceAgent,
+  read: () => unknown[] | undefined | Promise<unknown[] | undefined>,
+  intervalMs: number,
+  log: (line: string) => void,
+): InputSource {
+  let running = false;
+  const run = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const input = await read();
+      if (input === undefined) return;
+      if (!Array.isArray(input)) throw new Error('a sensor reading must be an array');
+      await agent.infer(input, 'sensor');
+    } catch (err) {
+      log(`sensor: ${(err as Error).message}; reading skipped`);
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void run(), intervalMs);
+  void run();
   return { stop: () => clearInterval(timer) };
 }

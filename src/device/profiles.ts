@@ -74,5 +74,8 @@ export function capabilitiesOf(
     window: profile.window,
     ops,
     verify,
+    // The agent and the simulator run the project's interpreter.
+    runtime: 'tinyml',
+    inference: 'tinyml',
   };
 }

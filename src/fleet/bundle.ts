@@ -6,7 +6,7 @@
 import type { KeyObject } from 'node:crypto';
 import { encodeChunk } from './chunk';
 import { TransferLayout } from './layout';
-import { MAX_MANIFEST_BYTES, type Manifest, type Offer } from './messages';
+import { MAX_MANIFEST_BYTES, parseMessage, type Manifest, type Offer } from './messages';
 import type { ModelInfo } from './model-info';
 import { signBytes } from './signing';
 import { FleetError } from '../errors';
@@ -30,11 +30,19 @@ export interface BundleOptions {
   fanout: boolean;
   key?: KeyObject;
   now?: number;
+  /**
+   * The manifest section of an earlier run of this deployment (resuming
+   * after a deployer restart, deploy-state.ts): sent again byte for byte, as
+   * the devices may hold part of it.
+   */
+  resume?: { manifest: Uint8Array; signature: Uint8Array };
 }
 
 export class Bundle {
   readonly manifest: Manifest;
   readonly manifestBytes: Uint8Array;
+  /** The Ed25519 signature of manifestBytes, or empty. */
+  readonly signature: Uint8Array;
   readonly offer: Offer;
   readonly layout: TransferLayout;
   private readonly section: Uint8Array;
@@ -42,55 +50,26 @@ export class Bundle {
 
   constructor(private readonly opts: BundleOptions) {
     const { info, chunkSize, deployId } = opts;
-    const manifest: Manifest = {
-      v: 1,
-      deployId,
-      name: info.name,
-      version: info.version,
-      format: 'tflite',
-      size: info.size,
-      sha256: info.sha256,
-      chunkSize,
-      chunks: Math.ceil(info.size / chunkSize),
-      arenaBytes: info.arenaBytes,
-      ops: info.ops,
-      quantization: info.quantization,
-      createdAt: opts.now ?? Date.now(),
-    };
-    // Labels and input scaling are informative (the model's own metadata is
-    // authoritative and covered by the sha256): keep them only while the
-    // manifest stays within its limit.
-    const withExtras: Manifest = { ...manifest };
-    if (info.labels) withExtras.labels = info.labels;
-    if (info.inputScaling) withExtras.inputScaling = info.inputScaling;
-    let bytes = new TextEncoder().encode(JSON.stringify(withExtras));
-    this.manifest = withExtras;
-    if (bytes.length > MAX_MANIFEST_BYTES) {
-      bytes = new TextEncoder().encode(JSON.stringify(manifest));
-      this.manifest = manifest;
-    }
-    if (bytes.length > MAX_MANIFEST_BYTES) {
-      throw new FleetError(
-        `manifest of ${bytes.length} bytes exceeds the protocol's ${MAX_MANIFEST_BYTES}-byte limit (too many ops?)`,
-      );
-    }
-    this.manifestBytes = bytes;
-    const signature = opts.key ? signBytes(opts.key, bytes) : new Uint8Array(0);
-    this.section = new Uint8Array(bytes.length + signature.length);
-    this.section.set(bytes, 0);
-    this.section.set(signature, bytes.length);
+    const built = opts.resume ? resumed(opts, opts.resume) : fresh(opts);
+    this.manifest = built.manifest;
+    this.manifestBytes = built.bytes;
+    const signature = built.signature;
+    this.signature = signature;
+    this.section = new Uint8Array(this.manifestBytes.length + signature.length);
+    this.section.set(this.manifestBytes, 0);
+    this.section.set(signature, this.manifestBytes.length);
     const mChunks = Math.ceil(this.section.length / chunkSize);
     this.offer = {
       v: 1,
       deployId,
       size: info.size,
       chunkSize,
-      chunks: manifest.chunks,
-      mSize: bytes.length,
+      chunks: this.manifest.chunks,
+      mSize: this.manifestBytes.length,
       mChunks,
       signed: signature.length > 0,
       window: opts.window,
-      ackEvery: ackEveryFor(opts.window, mChunks + manifest.chunks),
+      ackEvery: ackEveryFor(opts.window, mChunks + this.manifest.chunks),
       fanout: opts.fanout,
     };
     this.layout = new TransferLayout(this.offer);
@@ -117,4 +96,63 @@ export class Bundle {
     }
     return c;
   }
+}
+
+interface Built {
+  manifest: Manifest;
+  bytes: Uint8Array;
+  signature: Uint8Array;
+}
+
+function fresh(opts: BundleOptions): Built {
+  const { info, chunkSize, deployId } = opts;
+  const manifest: Manifest = {
+    v: 1,
+    deployId,
+    name: info.name,
+    version: info.version,
+    format: 'tflite',
+    size: info.size,
+    sha256: info.sha256,
+    chunkSize,
+    chunks: Math.ceil(info.size / chunkSize),
+    arenaBytes: info.arenaBytes,
+    tflmArenaBytes: info.tflmArenaBytes,
+    ops: info.ops,
+    quantization: info.quantization,
+    createdAt: opts.now ?? Date.now(),
+  };
+  // Labels and input scaling are informative (the model's own metadata is
+  // authoritative and covered by the sha256): keep them only while the
+  // manifest stays within its limit.
+  const withExtras: Manifest = { ...manifest };
+  if (info.labels) withExtras.labels = info.labels;
+  if (info.inputScaling) withExtras.inputScaling = info.inputScaling;
+  let bytes = new TextEncoder().encode(JSON.stringify(withExtras));
+  let chosen = withExtras;
+  if (bytes.length > MAX_MANIFEST_BYTES) {
+    bytes = new TextEncoder().encode(JSON.stringify(manifest));
+    chosen = manifest;
+  }
+  if (bytes.length > MAX_MANIFEST_BYTES) {
+    throw new FleetError(
+      `manifest of ${bytes.length} bytes exceeds the protocol's ${MAX_MANIFEST_BYTES}-byte limit (too many ops?)`,
+    );
+  }
+  const signature = opts.key ? signBytes(opts.key, bytes) : new Uint8Array(0);
+  return { manifest: chosen, bytes, signature };
+}
+
+function resumed(opts: BundleOptions, saved: NonNullable<BundleOptions['resume']>): Built {
+  const manifest = parseMessage('manifest', saved.manifest);
+  const { info, chunkSize, deployId } = opts;
+  const expected = { deployId, sha256: info.sha256, size: info.size, chunkSize };
+  for (const [k, v] of Object.entries(expected)) {
+    if (manifest[k as keyof typeof expected] !== v) {
+      throw new FleetError(
+        `the saved manifest of deployment ${deployId} has ${k} ${manifest[k as keyof typeof expected]}, expected ${v}`,
+      );
+    }
+  }
+  return { manifest, bytes: saved.manifest, signature: saved.signature };
 }

@@ -5,12 +5,32 @@
  * unsigned manifest for a device that requires signatures is refused with
  * the reason. The device repeats these checks itself (docs/protocol.md).
  */
-import { PROTOCOL_VERSION, type DeviceStatus, type ErrorCode } from './messages';
+import { PROTOCOL_VERSION, type Capabilities, type DeviceStatus, type ErrorCode } from './messages';
 import type { ModelInfo } from './model-info';
 
 export interface Incompatibility {
   code: ErrorCode;
   reason: string;
+}
+
+/**
+ * The arena the model needs on this device. TFLite Micro keeps more than the
+ * planned tensors in its arena (a TfLiteEvalTensor per tensor, node and op
+ * data, per-channel quantization arrays, temporaries while kernels prepare):
+ * a TFLM device is checked against the estimate calibrated on TFLM itself
+ * (src/export/arena.ts); a device running the project's interpreter, whose
+ * persistent data lives outside the arena, against the planner's bytes.
+ */
+export function arenaNeeded(
+  caps: Capabilities,
+  model: Pick<ModelInfo, 'arenaBytes' | 'tflmArenaBytes'>,
+): { bytes: number; why: string } {
+  return caps.runtime === 'tflm'
+    ? {
+        bytes: model.tflmArenaBytes,
+        why: '(TFLite Micro: planned tensors plus its persistent data)',
+      }
+    : { bytes: model.arenaBytes, why: '(planned tensors)' };
 }
 
 export function checkCompatibility(
@@ -37,10 +57,11 @@ export function checkCompatibility(
       reason: `model of ${model.size} bytes does not fit the device's ${caps.flashBytes}-byte model slot`,
     });
   }
-  if (model.arenaBytes > caps.arenaBytes) {
+  const arena = arenaNeeded(caps, model);
+  if (arena.bytes > caps.arenaBytes) {
     out.push({
       code: 'E_ARENA',
-      reason: `model needs a ${model.arenaBytes}-byte tensor arena; the device has ${caps.arenaBytes}`,
+      reason: `model needs a ${arena.bytes}-byte tensor arena ${arena.why}; the device has ${caps.arenaBytes}`,
     });
   }
   const missing = model.ops.filter((op) => !caps.ops.includes(op));

@@ -47,7 +47,8 @@ export interface DeviceOutcome {
 }
 
 export type DeployEvent =
-  | { kind: 'wave'; index: number; devices: string[] }
+  /** late: members of a group that came online after the targets were fixed. */
+  | { kind: 'wave'; index: number; devices: string[]; late?: boolean }
   | {
       kind: 'progress';
       deviceId: string;
@@ -56,6 +57,8 @@ export type DeployEvent =
       total: number;
     }
   | { kind: 'outcome'; outcome: DeviceOutcome }
+  /** The deployment continues a saved one (deploy-state.ts) under its deployId. */
+  | { kind: 'resume'; deployId: string }
   | { kind: 'stopped'; reason: string };
 
 /** A test or proxy may change what is published: return the payloads to send instead. */
@@ -78,6 +81,8 @@ export interface DeliveryContext {
   rtoMs: number;
   stallMs: number;
   deadline: number;
+  /** Aborted: stop at once, leaving devices their unfinished transfer (a restart resumes it). */
+  signal?: AbortSignal;
   stats: DeliveryStats;
   onEvent?: (e: DeployEvent) => void;
   tamper?: Tamper;
@@ -175,6 +180,15 @@ export class Delivery {
     const now = Date.now();
     for (const t of this.targets.values()) {
       if (t.phase === 'done') continue;
+      if (c.signal?.aborted) {
+        // No cancel: the device keeps what it has for the deployer's restart.
+        this.finish(t, {
+          state: 'skipped',
+          code: 'E_STOPPED',
+          error: `the deployer stopped (${t.link.confirmed}/${t.link.total} chunks confirmed)`,
+        });
+        continue;
+      }
       if (now > c.deadline) {
         this.finish(t, {
           state: this.online(t) ? 'timeout' : 'offline',
@@ -335,8 +349,11 @@ export class Delivery {
       pacing.every((t) => t.link.room > 0)
     ) {
       const i = this.bcastHigh++;
+      // A resumed transfer: what every pacing device already holds is not sent again.
+      const need = pacing.filter((t) => !t.link.isHeld(i));
+      if (need.length === 0) continue;
       this.publish(topic, c.bundle.chunk(i), true);
-      for (const t of pacing) t.link.markSent(i, now);
+      for (const t of need) t.link.markSent(i, now);
     }
   }
 

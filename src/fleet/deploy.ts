@@ -20,6 +20,7 @@ import { checkCompatibility } from './compat';
 import { Delivery, type DeployEvent, type DeviceOutcome, type Tamper } from './delivery';
 import { chunkSizeFor, DEFAULT_MAX_CHUNK, publishPacketBytes } from './geometry';
 import type { DeviceStatus, ModelRef, Offer } from './messages';
+import { sectionOf, type DeployState } from './deploy-state';
 import { describeModel, type ModelInfo } from './model-info';
 import { subscribe } from './mqtt';
 import { FleetRegistry } from './registry';
@@ -61,6 +62,24 @@ export interface DeployOptions {
   onEvent?: (e: DeployEvent) => void;
   /** Fault injection for tests: rewrite what is published. */
   tamper?: Tamper;
+  /**
+   * Where unfinished deployments are remembered: a deployer restarted with
+   * the same model and target continues the saved deployment (same deployId,
+   * the same manifest bytes) and each device resumes from what it holds.
+   */
+  state?: DeployState;
+  /**
+   * With `state`: who owns the saved deployment (e.g. a Node-RED node id).
+   * The model is then kept beside it, so that the owner can resume it by
+   * itself after a restart (DeployState.owned, readModel).
+   */
+  stateOwner?: string;
+  /**
+   * Stops the deployment: devices keep their unfinished transfer, the saved
+   * state is kept, and deploy() rejects. A later deploy() with the same state
+   * continues it (Node-RED closing a node, a process shutting down).
+   */
+  signal?: AbortSignal;
 }
 
 export interface DeployResult {
@@ -75,6 +94,8 @@ export interface DeployResult {
   ok: boolean;
   /** Why a staged rollout stopped early. */
   stopped?: string;
+  /** This run continued a deployment saved by an earlier, interrupted one. */
+  resumed: boolean;
   stats: { publishes: number; chunkPublishes: number; bytes: number };
   durationMs: number;
 }
@@ -118,7 +139,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const topics = new Topics(opts.prefix ?? opts.registry?.topics.prefix);
   const registry = opts.registry ?? new FleetRegistry(opts.client, topics);
   const info = describeModel(opts.model, { name: opts.name, version: opts.version });
-  const deployId = randomBytes(4).toString('hex');
+  let deployId = randomBytes(4).toString('hex');
   const outcomes = new Map<string, DeviceOutcome>();
   const emit = (o: DeviceOutcome) => {
     outcomes.set(o.deviceId, o);
@@ -162,8 +183,26 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   }
 
   // 2. Compatibility, before anything is sent.
+  const compatible = (s: DeviceStatus): boolean => {
+    const problems = checkCompatibility(s, info, Boolean(opts.key));
+    if (problems.length === 0) return true;
+    emit({
+      ...bare(s.id, s),
+      state: 'refused',
+      code: problems[0].code,
+      error: `${problems.map((p) => p.reason).join('; ')}; nothing was sent`,
+    });
+    return false;
+  };
+  const members = 'group' in t || 'all' in t;
+  const offlineMembers: DeviceStatus[] = [];
   const candidates: DeviceStatus[] = [];
   for (const s of statuses) {
+    if (!s.online && members) {
+      // Reported at the end, unless it comes back in time to join (step 5).
+      offlineMembers.push(s);
+      continue;
+    }
     if (!s.online) {
       emit({
         ...bare(s.id, s),
@@ -173,35 +212,42 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       });
       continue;
     }
-    const problems = checkCompatibility(s, info, Boolean(opts.key));
-    if (problems.length) {
-      emit({
-        ...bare(s.id, s),
-        state: 'refused',
-        code: problems[0].code,
-        error: `${problems.map((p) => p.reason).join('; ')}; nothing was sent`,
-      });
-    } else candidates.push(s);
+    if (compatible(s)) candidates.push(s);
   }
 
   // 3. Geometry and bundle.
   const fanout = candidates.length > 1;
   const chunkTopics = (id: string) =>
     fanout ? [topics.chunk(id), topics.fanout(deployId)] : [topics.chunk(id)];
-  const sized = candidates.map((s) => ({
-    s,
-    size: chunkSizeFor(s.caps!.maxPacket, chunkTopics(s.id), opts.maxChunk ?? DEFAULT_MAX_CHUNK),
-  }));
-  for (const { s } of sized.filter((x) => x.size === 0)) {
+  const chunkRoom = (s: DeviceStatus) =>
+    chunkSizeFor(s.caps!.maxPacket, chunkTopics(s.id), opts.maxChunk ?? DEFAULT_MAX_CHUNK);
+  const sized = candidates.map((s) => ({ s, size: chunkRoom(s) }));
+  const tooSmall = (s: DeviceStatus, what: string) =>
     emit({
       ...bare(s.id, s),
       state: 'refused',
       code: 'E_PACKET',
-      error: `a ${s.caps!.maxPacket}-byte packet limit leaves no room for a chunk on ${chunkTopics(s.id)[0]}; nothing was sent`,
+      error: `a ${s.caps!.maxPacket}-byte packet limit leaves no room for ${what} on ${chunkTopics(s.id)[0]}; nothing was sent`,
     });
-  }
+  for (const { s } of sized.filter((x) => x.size === 0)) tooSmall(s, 'a chunk');
   let ready = sized.filter((x) => x.size > 0);
-  const chunkSize = ready.length ? Math.min(...ready.map((x) => x.size)) : 16;
+  let chunkSize = ready.length ? Math.min(...ready.map((x) => x.size)) : 16;
+  // A saved run of this deployment (the deployer was restarted): continue it
+  // with the same id and manifest bytes if its chunks still fit every device.
+  const saved =
+    opts.state && ready.length
+      ? await opts.state.find(
+          info.sha256,
+          opts.target,
+          opts.key,
+          (s) => s.fanout === fanout && s.chunkSize <= chunkSize,
+        )
+      : undefined;
+  if (saved) {
+    deployId = saved.deployId;
+    chunkSize = saved.chunkSize;
+    opts.onEvent?.({ kind: 'resume', deployId });
+  }
   const bundle = new Bundle({
     deployId,
     model: opts.model,
@@ -210,9 +256,25 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     window: 1,
     fanout,
     key: opts.key,
+    resume: saved ? sectionOf(saved) : undefined,
   });
+  if (opts.state && ready.length && !saved) {
+    const section = Buffer.concat([bundle.manifestBytes, bundle.signature]);
+    await opts.state.save({
+      deployId,
+      sha256: info.sha256,
+      target: opts.target,
+      chunkSize,
+      fanout,
+      mSize: bundle.manifestBytes.length,
+      section: section.toString('base64'),
+      savedAt: Date.now(),
+      ...(opts.stateOwner ? { owner: opts.stateOwner } : {}),
+    });
+    if (opts.stateOwner) await opts.state.saveModel(deployId, opts.model);
+  }
   const offers = new Map<string, Offer>();
-  ready = ready.filter(({ s }) => {
+  const offerFor = (s: DeviceStatus): Offer | undefined => {
     const window = Math.max(1, Math.min(s.caps!.window, opts.window ?? 64));
     const offer: Offer = {
       ...bundle.offer,
@@ -227,11 +289,12 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
         code: 'E_PACKET',
         error: `the offer makes a ${bytes}-byte packet; the device takes ${s.caps!.maxPacket}; nothing was sent`,
       });
-      return false;
+      return undefined;
     }
     offers.set(s.id, offer);
-    return true;
-  });
+    return offer;
+  };
+  ready = ready.filter(({ s }) => offerFor(s) !== undefined);
 
   // 4. Waves.
   const stats = { publishes: 0, chunkPublishes: 0, bytes: 0 };
@@ -240,11 +303,8 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const maxFailureRate = opts.maxFailureRate ?? 0.25;
   let stopped: string | undefined;
   let at = 0;
-  for (let w = 0; w < sizes.length; w++) {
-    const wave = order.slice(at, at + sizes[w]);
-    at += sizes[w];
-    opts.onEvent?.({ kind: 'wave', index: w, devices: wave });
-    const delivery = new Delivery({
+  const runWave = (wave: string[]) =>
+    new Delivery({
       client: opts.client,
       topics,
       registry,
@@ -256,8 +316,22 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       stats,
       onEvent: opts.onEvent,
       tamper: opts.tamper,
-    });
-    const results = await delivery.run(wave);
+      signal: opts.signal,
+    })
+      .run(wave)
+      .then((results) => {
+        if (opts.signal?.aborted) {
+          throw new FleetError(
+            `deployment ${deployId} stopped before it ended; devices keep what they received${opts.state ? ', and it continues when started again' : ''}`,
+          );
+        }
+        return results;
+      });
+  for (let w = 0; w < sizes.length; w++) {
+    const wave = order.slice(at, at + sizes[w]);
+    at += sizes[w];
+    opts.onEvent?.({ kind: 'wave', index: w, devices: wave });
+    const results = await runWave(wave);
     for (const o of results) outcomes.set(o.deviceId, o);
     const failed = results.filter((o) => o.state !== 'active' && o.state !== 'cancelled');
     if (w < sizes.length - 1 && failed.length / wave.length > maxFailureRate) {
@@ -275,6 +349,50 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     }
   }
 
+  /** A late member passes the checks of steps 2 and 3 against the bundle already built. */
+  const admit = (s: DeviceStatus): boolean => {
+    if (!compatible(s)) return false;
+    if (chunkRoom(s) >= bundle.offer.chunkSize) return true;
+    tooSmall(s, `this deployment's ${bundle.offer.chunkSize}-byte chunks`);
+    return false;
+  };
+
+  // 5. Late members of a group (or of all): a device whose online status
+  // arrived after the targets were fixed — it came online while the
+  // deployment was planned or running, or was offline at discovery and came
+  // back — gets this same deployment in one more wave, once: every id is
+  // served at most once per deployment (docs/protocol.md §8.9).
+  if (members) {
+    const considered = new Set([...order, ...outcomes.keys()]);
+    const latecomers = () =>
+      ('group' in t ? registry.group(t.group) : registry.list()).filter(
+        (s) => s.online && !considered.has(s.id),
+      );
+    let index = sizes.length;
+    for (let late = latecomers(); late.length && !stopped && Date.now() < deadline;) {
+      const wave: string[] = [];
+      for (const s of late) {
+        considered.add(s.id);
+        if (admit(s) && offerFor(s)) wave.push(s.id);
+      }
+      if (wave.length) {
+        opts.onEvent?.({ kind: 'wave', index: index++, devices: wave, late: true });
+        for (const o of await runWave(wave)) outcomes.set(o.deviceId, o);
+      }
+      late = latecomers();
+    }
+    for (const s of offlineMembers.filter((x) => !outcomes.has(x.id))) {
+      emit({
+        ...bare(s.id, registry.get(s.id)),
+        state: 'offline',
+        code: 'E_OFFLINE',
+        error: `device ${s.id} was offline during the deployment; nothing was sent`,
+      });
+    }
+  }
+
+  // Every device reached its end (or the deadline): nothing is left to resume.
+  await opts.state?.remove(deployId);
   const all = [...outcomes.values()].sort((a, b) => a.deviceId.localeCompare(b.deviceId));
   const result: DeployResult = {
     deployId,
@@ -284,6 +402,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     signed: bundle.offer.signed,
     outcomes: all,
     ok: all.length > 0 && all.every((o) => o.state === 'active'),
+    resumed: saved !== undefined,
     stats,
     durationMs: Date.now() - started,
   };

@@ -54,7 +54,18 @@ export interface Capabilities {
   ops: string[];
   /** "ed25519" when the device holds a public key and accepts only signed manifests. */
   verify: 'ed25519' | 'none';
+  /**
+   * The interpreter that loads models, which decides what arena a model
+   * needs: "tinyml" (the project's interpreter: the planner's bytes) or
+   * "tflm" (TensorFlow Lite Micro: the planned bytes plus its persistent
+   * structures, src/export/arena.ts). Absent: "tinyml".
+   */
+  runtime?: Runtime;
+  /** What runs inferences: the runtime, or "none" for a build that only stores models. */
+  inference?: Runtime | 'none';
 }
+
+export type Runtime = 'tinyml' | 'tflm';
 
 export interface DeviceStatus {
   /** Protocol major version the device speaks (any integer is accepted here, so the registry can show a device it cannot deploy to). */
@@ -91,6 +102,8 @@ export const deviceStatusSchema = {
         window: { type: 'integer', minimum: 1, maximum: 64 },
         ops: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 512 },
         verify: { enum: ['ed25519', 'none'] },
+        runtime: { enum: ['tinyml', 'tflm'] },
+        inference: { enum: ['tinyml', 'tflm', 'none'] },
       },
     },
     model: modelRefOrNull,
@@ -169,6 +182,8 @@ export interface Manifest extends ModelRef {
   chunks: number;
   /** Planned tensor arena (src/runtime/memory.ts planArena), bytes. */
   arenaBytes: number;
+  /** The arena TensorFlow Lite Micro needs (src/export/arena.ts), checked by "tflm" devices. */
+  tflmArenaBytes?: number;
   /** Builtin ops the model uses. */
   ops: string[];
   quantization: Quantization;
@@ -202,6 +217,7 @@ export const manifestSchema = {
     chunkSize: { type: 'integer', minimum: 16, maximum: 65535 },
     chunks: { type: 'integer', minimum: 1 },
     arenaBytes: count,
+    tflmArenaBytes: count,
     ops: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 256 },
     quantization: { enum: ['float32', 'float16', 'int8', 'int16', 'mixed'] },
     labels: { type: 'array', items: { type: 'string', maxLength: 256 }, maxItems: 1024 },
@@ -355,13 +371,18 @@ export interface OutputTensor {
   data: number[];
 }
 
+export type InferSource = 'mqtt' | 'stdin' | 'command' | 'sensor';
+
 export interface InferResult {
   v: 1;
   deviceId: string;
   /** Present when the result answers an infer request. */
   requestId?: string;
-  /** Where the input came from: an MQTT request, stdin or a command. */
-  source?: 'mqtt' | 'stdin' | 'command';
+  /**
+   * Where the input came from: an MQTT request, stdin, a command, or the
+   * device's own sensor (an input callback it polls).
+   */
+  source?: InferSource;
   model: { name: string; version: string; sha256: string } | null;
   input?: unknown[];
   outputs?: OutputTensor[];
@@ -379,7 +400,7 @@ export const inferResultSchema = {
     v,
     deviceId: id,
     requestId: { type: 'string', maxLength: 64 },
-    source: { enum: ['mqtt', 'stdin', 'command'] },
+    source: { enum: ['mqtt', 'stdin', 'command', 'sensor'] },
     model: {
       anyOf: [
         { type: 'null' },

@@ -2,9 +2,12 @@
  * What a deployer and a device need to know about a model before any byte of
  * it moves: identity (name, version, sha256, size) and cost (ops, planned
  * arena, quantization) read from the file with the project's reader and the
- * interpreter's own planner (src/runtime/memory.ts), plus the labels and
+ * interpreter's own planner (src/runtime/memory.ts) and, for TFLite Micro
+ * devices, the calibrated estimate of src/export/arena.ts, plus the labels and
  * input scaling of its "tinyml" metadata (docs/formats.md).
  */
+import { estimateArenaBytes } from '../export/arena';
+import { inspectModel } from '../tflite/inspect';
 import { readModel } from '../tflite/reader';
 import { readMetadata } from '../tflite/metadata';
 import { operatorName, type TfliteModel } from '../tflite/model';
@@ -18,7 +21,10 @@ export interface ModelInfo {
   sha256: string;
   size: number;
   ops: string[];
+  /** Planned tensor arena of the project's interpreter (what a "tinyml" runtime needs). */
   arenaBytes: number;
+  /** The arena TensorFlow Lite Micro needs: planned bytes plus its persistent structures. */
+  tflmArenaBytes: number;
   quantization: Quantization;
   labels?: string[];
   inputScaling?: Record<string, number | number[]>;
@@ -40,6 +46,9 @@ export function describeModel(
     size: bytes.length,
     ops,
     arenaBytes: sg ? planArena(model).arenaBytes : 0,
+    tflmArenaBytes: sg
+      ? estimateArenaBytes(model, inspectModel(model, bytes.length)).totalBytes
+      : 0,
     quantization: quantizationOf(model),
   };
   if (meta?.labels) info.labels = meta.labels;

@@ -124,7 +124,7 @@ describe('firmware device core (C state machine, host sim under ASan/UBSan)', fu
   const withKey = ['--public-key', keys.publicHex];
 
   it('announces itself: status with caps (inference "none") and a Last Will that says offline', async () => {
-    const s = await start(withKey);
+    const s = await start([...withKey, '--group', 'line-1']);
     const out = await s.send('connect');
     assert.deepEqual(
       out.subscribed.map((x) => `${x.topic}@${x.qos}`).sort(),
@@ -143,6 +143,7 @@ describe('firmware device core (C state machine, host sim under ASan/UBSan)', fu
         window: 8,
         ops: ops.split(','),
         verify: 'ed25519',
+        runtime: 'tflm',
         inference: 'none',
       },
     );
@@ -151,6 +152,9 @@ describe('firmware device core (C state machine, host sim under ASan/UBSan)', fu
     assert.equal(will[1], topics.status(ID));
     const w = parseMessage('status', will[2]);
     assert.equal(w.online, false);
+    // It names the group, so a group deploy can report the member offline.
+    assert.equal(w.group, 'line-1');
+    assert.equal(status.group, 'line-1');
   });
 
   it('receives a signed model into slot a, verifies it, reports the sha256 and serves it', async () => {
@@ -279,10 +283,12 @@ describe('firmware device core (C state machine, host sim under ASan/UBSan)', fu
     const info = describeModel(v1);
     const refusals: [string, Partial<typeof info>, number][] = [
       ['E_OPS', { ops: ['FULLY_CONNECTED', 'CONV_2D'] }, 192],
-      ['E_ARENA', { arenaBytes: 200000 }, 192],
+      ['E_ARENA', { tflmArenaBytes: 200000 }, 192],
+      // A manifest without tflmArenaBytes (an older deployer): the planner's bytes are checked.
+      ['E_ARENA', { arenaBytes: 200000, tflmArenaBytes: undefined }, 192],
     ];
-    for (const [code, change, chunkSize] of refusals) {
-      const deployId = code === 'E_OPS' ? '0000d002' : '0000d003';
+    for (const [n, [code, change, chunkSize]] of refusals.entries()) {
+      const deployId = `0000d0${n + 10}`;
       const r = new Bundle({ deployId, model: v1, info: { ...info, ...change }, chunkSize, window: 8, fanout: false });
       const out = last(seen(await deliver(s, r)).progress);
       assert.equal(out.state, 'refused');
@@ -312,6 +318,79 @@ describe('firmware device core (C state machine, host sim under ASan/UBSan)', fu
     const status = seen(await cmd('status', 'r3')).replies[0];
     assert.equal(status.ok, true);
     assert.equal(status.requestId, 'r3');
+  });
+
+  it("checks TFLite Micro's arena (the manifest's tflmArenaBytes), not the planner's, at the byte boundary", async () => {
+    const info = describeModel(v1);
+    // The planner's bytes alone would fit; TFLM's persistent structures do not.
+    assert.ok(info.arenaBytes < info.tflmArenaBytes - 1, `${info.arenaBytes} vs ${info.tflmArenaBytes}`);
+    const short = await start(['--arena', String(info.tflmArenaBytes - 1)]);
+    const refused = last(seen(await deliver(short, bundle(v1, '0000a101'))).progress);
+    assert.equal(refused.state, 'refused');
+    assert.equal(refused.code, 'E_ARENA');
+    assert.match(refused.error!, new RegExp(`needs a ${info.tflmArenaBytes}-byte arena`));
+    await short.stop();
+    dir = mkdtempSync(join(tmpdir(), 'tinyml-fw-sim-'));
+    const exact = await start(['--arena', String(info.tflmArenaBytes)]);
+    const active = last(seen(await deliver(exact, bundle(v1, '0000a102'))).progress);
+    assert.equal(active.state, 'active', active.error);
+  });
+
+  it('a rollback during a transfer whose manifest is unverified cancels it, rolls back, and a later deploy works', async () => {
+    const s = await start();
+    await deliver(s, bundle(v1, '0000e101')); // slot a
+    await deliver(s, bundle(v2, '0000e102')); // slot b serves, a is the rollback target
+    const v3 = sineModel('3', 3000, 3);
+    const b3 = bundle(v3, '0000e103');
+    // Part of the manifest section only: the transfer still aims at slot a.
+    await deliver(s, b3, [0]);
+    const out = seen(await s.msg(topics.cmd(ID), JSON.stringify({ v: 1, cmd: 'rollback', requestId: 'rb1' })));
+    assert.deepEqual(
+      out.progress.map((x) => `${x.deployId} ${x.state} ${x.code}`),
+      ['0000e103 cancelled E_CANCELLED'],
+    );
+    // Reported after the switch: it names the model serving then.
+    assert.equal(out.progress[0].serving?.sha256, sha(v1));
+    assert.equal(out.replies[0].ok, true, out.replies[0].error);
+    assert.equal(out.replies[0].model?.sha256, sha(v1));
+    assert.equal(out.replies[0].previous?.sha256, sha(v2));
+    assert.equal(out.status.at(-1)!.model?.sha256, sha(v1));
+    // The rest of the cancelled transfer is foreign now: nothing reaches the serving slot.
+    const late = seen(await deliver(s, b3, [...Array(b3.total).keys()].slice(1)));
+    assert.equal(late.progress[0].state, 'cancelled'); // the repeated offer hears the final state
+    assert.ok(readFileSync(join(dir, 'slot-a.tflite')).subarray(0, v1.length).equals(Buffer.from(v1)));
+    await s.send('reboot');
+    const boot = seen(await s.send('connect')).status[0];
+    assert.equal(boot.model?.sha256, sha(v1));
+    assert.doesNotMatch(s.stderr, /resuming transfer 0000e103/);
+    // A later deploy goes to the other slot and serves.
+    const again = last(seen(await deliver(s, bundle(v3, '0000e104'))).progress);
+    assert.equal(again.state, 'active', again.error);
+    assert.equal(again.serving?.sha256, sha(v3));
+    const status = seen(await s.send('connect')).status[0];
+    assert.equal(status.model?.sha256, sha(v3));
+    assert.equal(status.previous?.sha256, sha(v1));
+  });
+
+  it('a rollback after the manifest verified cancels the transfer and fails: the serving model stays', async () => {
+    const s = await start();
+    await deliver(s, bundle(v1, '0000e201'));
+    await deliver(s, bundle(v2, '0000e202'));
+    const b3 = bundle(sineModel('3', 3000, 3), '0000e203');
+    // The manifest verified (slot a given up) and a few model chunks written.
+    await deliver(s, b3, [...Array(b3.offer.mChunks + 3).keys()]);
+    const out = seen(await s.msg(topics.cmd(ID), JSON.stringify({ v: 1, cmd: 'rollback', requestId: 'rb2' })));
+    assert.equal(out.progress[0].state, 'cancelled');
+    assert.equal(out.progress[0].code, 'E_CANCELLED');
+    assert.equal(out.replies[0].ok, false);
+    assert.match(out.replies[0].error!, /no model to roll back to/);
+    assert.equal(out.replies[0].model?.sha256, sha(v2));
+    assert.equal(out.replies[0].previous, null);
+    // The retained status says so too.
+    assert.equal(out.status.at(-1)!.model?.sha256, sha(v2));
+    assert.equal(out.status.at(-1)!.previous, null);
+    const after = last(seen(await deliver(s, bundle(v1, '0000e204'))).progress);
+    assert.equal(after.state, 'active', after.error);
   });
 
   it('falls back to the other slot at boot when the serving one is damaged', async () => {
@@ -388,5 +467,12 @@ describe('firmware device core (C state machine, host sim under ASan/UBSan)', fu
     assert.equal(result.model?.sha256, sha(v1));
     assert.equal(result.outputs, undefined);
     assert.match(result.error!, /runs no inference/);
+    assert.equal(result.source, 'mqtt');
+    // The device's own sensor: source "sensor", no request id.
+    const sensed = await s.send('sense 0.5');
+    const own = parseMessage('inferResult', sensed.published[0].payload);
+    assert.equal(own.source, 'sensor');
+    assert.equal(own.requestId, undefined);
+    assert.match(own.error!, /runs no inference/);
   });
 });

@@ -22,6 +22,7 @@ import { connectBroker, endClient, subscribe, type MqttClient } from '../../src/
 import { Topics } from '../../src/fleet/topics';
 import { ROOT } from '../helpers/paths';
 import { startMosquitto, type TestBroker } from '../fleet/brokers';
+import { describeModel } from '../../src/fleet/model-info';
 import { sineModel } from '../fleet/models';
 import { buildHost, sanitizerEnv, SANITIZER_REPORT, type HostPrograms } from './host-build';
 import { TcpProxy } from './tcp-proxy';
@@ -238,5 +239,36 @@ describe('firmware host device on Mosquitto, deployed to by `tinyml deploy`', fu
     assert.equal(Number(resumed[2]), total);
     assert.ok(Number(resumed[1]) >= total / 3 - 8, `only ${resumed[1]} chunks survived`);
     assert.ok(readFileSync(join(data, 'slot-a.tflite')).equals(Buffer.from(model)));
+  });
+
+  it("is checked against TFLite Micro's arena: one byte short is refused before anything is sent, the exact size taken", async () => {
+    const small = sineModel('8');
+    const smallPath = join(dir, 'sine-8.tflite');
+    writeFileSync(smallPath, small);
+    const { arenaBytes, tflmArenaBytes } = describeModel(small);
+    const id = 'esp-host-3';
+    watcher = await Watcher.start(broker.url, id);
+    const withArena = (bytes: number) =>
+      new HostDevice(p.device, [...device(id, join(dir, id), broker.url).args, '--arena', String(bytes)]);
+    const short = withArena(tflmArenaBytes - 1).start();
+    devices.push(short);
+    const status = await watcher.online();
+    assert.equal(status.caps!.runtime, 'tflm');
+    // The planner's bytes alone would fit.
+    assert.ok(arenaBytes <= status.caps!.arenaBytes);
+    const args = ['deploy', smallPath, '--broker', broker.url, '--device', id, '--key', keyPath, '--timeout', '30'];
+    const refused = await tinyml(args).done;
+    assert.equal(refused.code, 1, refused.out);
+    assert.match(refused.out + refused.err, new RegExp(`${id}: refused E_ARENA.*needs a ${tflmArenaBytes}-byte tensor arena`));
+    assert.equal(watcher.progress.length, 0, 'the device was sent an offer');
+    await short.stop();
+    devices.pop();
+    watcher.statuses.length = 0;
+    const exact = withArena(tflmArenaBytes).start();
+    devices.push(exact);
+    await watcher.online();
+    const taken = await tinyml(args).done;
+    assert.equal(taken.code, 0, `${taken.out}\n${taken.err}\n--- device:\n${exact.log}`);
+    assert.match(taken.out, new RegExp(`${id}: active ${describeModel(small).sha256}`));
   });
 });

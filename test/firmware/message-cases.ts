@@ -88,6 +88,7 @@ export function manifestCases(): string[] {
     labels: [[], ['yes', 'no'], [1], 'yes', ['x'.repeat(256)], ['x'.repeat(257)], Array(1025).fill('l')],
     inputScaling: [{}, { x: 1 }, { x: [1, 2] }, { x: 'a' }, { x: [1, 'a'] }, [], 1, { x: null }],
     createdAt: [0, -5, 1.5],
+    tflmArenaBytes: [0, 4096, 4294967295, 4294967296, -1, 1.5, '4096', null],
   });
   // Escapes, as another JSON writer might send them: JSON.parse and the C reader must agree.
   const text = JSON.stringify(base);

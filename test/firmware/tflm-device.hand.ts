@@ -149,7 +149,7 @@ describe('firmware TFLite Micro runtime in the host device (needs a host TFLM bu
         await new Promise((r) => setTimeout(r, 10));
       }
       const sensed = sensorResults[0];
-      assert.equal(sensed.source, undefined);
+      assert.equal(sensed.source, 'sensor');
       const q = Math.max(-128, Math.min(127, Math.round(x / qin.scale[0]) + qin.zeroPoint[0]));
       const raw = await infer(`raw-${q}`, [q]);
       assert.deepEqual(sensed.outputs![0].data, raw.outputs![0].data, `x=${x} (q=${q})`);

@@ -10,6 +10,9 @@ import { inferOnDevice } from '../../src/fleet/infer';
 import { publishPacketBytes } from '../../src/fleet/geometry';
 import { generateSigningKeys, loadPrivateKey } from '../../src/fleet/signing';
 import { PROFILES } from '../../src/device/profiles';
+import { sensorInputs } from '../../src/device/inputs';
+import { parseMessage, type InferResult } from '../../src/fleet/messages';
+import { subscribe } from '../../src/fleet/mqtt';
 import { sha256Hex } from '../../src/util/sha256';
 import { forEachBroker } from './brokers';
 import { TestFleet } from './harness';
@@ -87,6 +90,34 @@ forEachBroker('fleet delivery', (broker) => {
     );
   });
 
+  it('publishes results of its own sensor readings with source "sensor"', async () => {
+    fleet = await new TestFleet(broker()).start([
+      { id: 'pi-1', profile: 'rpi', preload: { bytes: v1, version: '1' } },
+    ]);
+    const results: InferResult[] = [];
+    fleet.client.on('message', (topic, payload) => {
+      if (topic === fleet.topics.results('pi-1'))
+        results.push(parseMessage('inferResult', payload));
+    });
+    await subscribe(fleet.client, fleet.topics.results('pi-1'), 0);
+    const readings = [[1.0], undefined, 'not an array' as unknown as number[]];
+    const logged: string[] = [];
+    const sensor = sensorInputs(
+      fleet.device('pi-1'),
+      () => readings.shift(),
+      20,
+      (l) => logged.push(l),
+    );
+    while (results.length === 0 || logged.length === 0) await new Promise((r) => setTimeout(r, 10));
+    sensor.stop();
+    assert.equal(results.length, 1, JSON.stringify(results));
+    assert.equal(results[0].source, 'sensor');
+    assert.equal(results[0].requestId, undefined);
+    // hello_world_float at x = 1: 0.8630 in the real TFLite runtime (ORACLES.md).
+    assert.ok(Math.abs(results[0].outputs![0].data[0] - 0.863) < 1e-3);
+    assert.deepEqual(logged, ['sensor: a sensor reading must be an array; reading skipped']);
+  });
+
   it('reports the top label and score of a classifier with its result', async () => {
     const input = [0.3, -1.2, 0.8, 0.1];
     const { bytes, reference } = classifier(input);
@@ -145,7 +176,7 @@ forEachBroker('fleet delivery', (broker) => {
     assert.equal(arena.outcomes[0].code, 'E_ARENA');
     assert.match(
       arena.outcomes[0].error!,
-      /model needs a \d+-byte tensor arena; the device has 64/,
+      /model needs a \d+-byte tensor arena \(planned tensors\); the device has 64/,
     );
     for (const d of fleet.devices) {
       assert.equal(d.stats.offers, 0, `an offer reached ${d.id}`);

@@ -5,21 +5,22 @@
  * state: a device losing its connection or its power at a random chunk, a
  * broker restart mid-deploy, duplicated / reordered / damaged chunks, a
  * model damaged so that only the sha256 can tell, a tampered or wrongly
- * signed manifest, a model that fails its self-test, and a new deploy
- * replacing one in flight.
+ * signed manifest, a model that fails its self-test, a new deploy
+ * replacing one in flight, and a rollback command racing a transfer.
  */
 import { strict as assert } from 'node:assert';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeviceAgent } from '../../src/device/agent';
-import { FileStore } from '../../src/device/store';
+import { FileStore, MemoryStore } from '../../src/device/store';
 import { CHUNK_HEADER_BYTES, decodeChunk, encodeChunk } from '../../src/fleet/chunk';
+import { sendCommand } from '../../src/fleet/commands';
 import { deploy, type DeployResult } from '../../src/fleet/deploy';
 import { generateSigningKeys, loadPrivateKey } from '../../src/fleet/signing';
 import { mulberry32 } from '../../src/model/random';
 import { forEachBroker } from './brokers';
-import { preload, TestFleet } from './harness';
+import { preload, refOf, TestFleet } from './harness';
 import { nanModel, sineModel } from './models';
 
 const v1 = sineModel('1');
@@ -30,6 +31,17 @@ const big = sineModel('3', 40000, 3);
 /** Resolves once `agent` has received at least `n` chunk messages. */
 async function atChunk(agent: () => DeviceAgent, n: number): Promise<void> {
   while (agent().stats.chunks < n) await new Promise((r) => setTimeout(r, 1));
+}
+
+/** A device that was deployed to twice: `serving` active in slot a, `previous` in slot b. */
+async function twoSlots(serving: Uint8Array, previous: Uint8Array): Promise<MemoryStore> {
+  const store = new MemoryStore();
+  await store.erase('b', previous.length);
+  await store.write('b', 0, previous);
+  await preload(store, serving, '1');
+  const table = await store.readTable();
+  await store.writeTable({ ...table, slots: { ...table.slots, b: refOf(previous, '0') } });
+  return store;
 }
 
 function states(r: DeployResult): Record<string, string> {
@@ -147,15 +159,17 @@ forEachBroker('fleet faults', (broker) => {
       held = undefined;
       return out;
     };
+    // A group of its own: the broker still holds the offline statuses (naming
+    // their group) of earlier tests' devices, which a group deploy reports.
     fleet = await new TestFleet(broker()).start([
-      { id: 'esp-1', profile: 'esp32', group: 'g', preload: { bytes: v1, version: '1' } },
-      { id: 'pi-1', profile: 'rpi', group: 'g', preload: { bytes: v1, version: '1' } },
+      { id: 'esp-1', profile: 'esp32', group: 'dup', preload: { bytes: v1, version: '1' } },
+      { id: 'pi-1', profile: 'rpi', group: 'dup', preload: { bytes: v1, version: '1' } },
     ]);
     const result = await deploy({
       client: fleet.client,
       registry: fleet.registry,
       model: v2,
-      target: { group: 'g' },
+      target: { group: 'dup' },
       maxChunk: 256,
       rtoMs: 200,
       tamper,
@@ -268,6 +282,68 @@ forEachBroker('fleet faults', (broker) => {
     assert.equal(result.outcomes[0].code, 'E_SELFTEST');
     assert.match(result.outcomes[0].error!, /NaN/);
     await fleet.assertServing([v1]);
+  });
+
+  describe('a rollback command racing a transfer', () => {
+    const v0 = sineModel('0', 1000, 9);
+    const sha = (b: Uint8Array) => refOf(b, '').sha256;
+    const deployTo = (model: Uint8Array, extra: Partial<Parameters<typeof deploy>[0]> = {}) =>
+      deploy({
+        client: fleet.client,
+        registry: fleet.registry,
+        model,
+        target: { device: 'esp-1' },
+        rtoMs: 300,
+        ...extra,
+      });
+    beforeEach(async () => {
+      // Deployed to twice: v1 serves from slot a, v0 in slot b is the rollback target.
+      fleet = await new TestFleet(broker()).start([
+        { id: 'esp-1', profile: 'esp32', store: await twoSlots(v1, v0) },
+      ]);
+    });
+    /** The transfer ended cancelled; a later deploy works. */
+    async function endsCancelled(running: Promise<DeployResult>, serving: Uint8Array) {
+      const result = await running;
+      assert.equal(result.outcomes[0].state, 'cancelled');
+      assert.equal(result.outcomes[0].code, 'E_CANCELLED');
+      assert.equal(result.outcomes[0].serving?.sha256, sha(serving));
+      await fleet.assertServing([serving]);
+      const later = await deployTo(v2);
+      assert.equal(later.outcomes[0].state, 'active', later.outcomes[0].error);
+      await fleet.assertServing([v2]);
+    }
+
+    it('while the manifest is unverified: the transfer is cancelled and the rollback done', async () => {
+      // Manifest chunk 1 never arrives: the transfer stays unverified, aimed at
+      // slot b — the rollback target — while model chunks keep coming.
+      const running = deployTo(big, {
+        tamper: (topic, payload) =>
+          topic.endsWith('/chunk') && decodeChunk(payload).index === 1 ? [] : [payload],
+      });
+      const device = fleet.device('esp-1');
+      while (device.stats.early < 10) await new Promise((r) => setTimeout(r, 1));
+      const reply = await sendCommand(fleet.client, fleet.topics, 'esp-1', 'rollback');
+      assert.equal(reply.ok, true, reply.error);
+      assert.equal(reply.model?.sha256, sha(v0));
+      assert.equal(reply.previous?.sha256, sha(v1));
+      await endsCancelled(running, v0);
+      assert.equal(device.previous?.sha256, sha(v0));
+    });
+
+    it('after the manifest verified: the transfer is cancelled, the rollback fails, the model serves on', async () => {
+      const running = deployTo(big);
+      await atChunk(() => fleet.device('esp-1'), 40);
+      const reply = await sendCommand(fleet.client, fleet.topics, 'esp-1', 'rollback');
+      // Verifying the manifest gave slot b up for the new model: nothing to roll back to.
+      assert.equal(reply.ok, false);
+      assert.match(reply.error!, /holds no model/);
+      assert.equal(reply.model?.sha256, sha(v1));
+      assert.equal(reply.previous, null);
+      const status = await fleet.registry.waitFor('esp-1', (s) => s.previous === null, 5000);
+      assert.ok(status, 'the retained status still names a rollback target that was erased');
+      await endsCancelled(running, v1);
+    });
   });
 
   it('a new deploy replaces one in flight: the first is cancelled, the device runs the second', async () => {

@@ -3,7 +3,8 @@
  * flows/sine-hello-world.json, the embedded aedes broker and simulated
  * devices, started as a child process on free ports. With no click, a device
  * result must arrive on tinyml/devices/+/results within 60 s, within 0.1 of
- * sin(x); and GET /nodes must list all six node types.
+ * sin(x); GET /nodes must list all six node types, and the flow must show
+ * fleet events (a device-events node wired to a debug node).
  */
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -110,6 +111,15 @@ describe('demo: npm start runs the sine flow end to end', function () {
       ]) {
         assert.ok(types.includes(t), `${t} missing from GET /nodes`);
       }
+      // Presence and deploy progress are on show: a device-events node wired to a debug node.
+      const res = await fetch(`http://127.0.0.1:${port}/flows`, {
+        headers: { Accept: 'application/json', 'Node-RED-API-Version': 'v1' },
+      });
+      const flow = (await res.json()) as { id: string; type: string; wires?: string[][] }[];
+      const events = flow.find((n) => n.type === 'tinyml-device-events');
+      assert.ok(events, 'the demo flow has no tinyml-device-events node');
+      const wired = flow.filter((n) => events.wires?.[0]?.includes(n.id)).map((n) => n.type);
+      assert.deepEqual(wired, ['debug']);
 
       await waitFor(
         async () => (results.length > 0 ? true : undefined),

@@ -7,6 +7,9 @@
  * the result still sent.
  */
 import { strict as assert } from 'node:assert';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import helper from 'node-red-node-test-helper';
 import type { NodeMessage } from 'node-red';
 import fleetNode from '../../nodes/fleet';
@@ -15,6 +18,7 @@ import inferNode from '../../nodes/infer';
 import eventsNode from '../../nodes/device-events';
 import { generateSigningKeys } from '../../src/fleet/signing';
 import type { DeployResult } from '../../src/fleet/deploy';
+import { DeployState } from '../../src/fleet/deploy-state';
 import { sha256Hex } from '../../src/util/sha256';
 import { forEachBroker } from '../fleet/brokers';
 import { TestFleet } from '../fleet/harness';
@@ -68,6 +72,8 @@ function statuses(id: string): string[] {
 
 const v1 = sineModel('1');
 const v2 = sineModel('2', 3000);
+/** ~43 KB: about 225 chunks on an ESP32, long enough to be interrupted. */
+const big = sineModel('3', 40000, 3);
 
 forEachBroker('fleet nodes', (broker) => {
   let fleet: TestFleet;
@@ -240,5 +246,58 @@ forEachBroker('fleet nodes', (broker) => {
     assert.equal(result.ok, false);
     assert.equal(result.outcomes[0].code, 'E_SIGNATURE');
     await fleet.assertServing([v1]);
+  });
+
+  it('a deployment interrupted by a Node-RED restart continues at the next start', async function () {
+    this.timeout(60000);
+    const userDir = mkdtempSync(join(tmpdir(), 'tinyml-nr-'));
+    helper.settings({ userDir });
+    try {
+      fleet = await new TestFleet(broker()).start([
+        { id: 'r-esp', profile: 'esp32', preload: { bytes: v1, version: '1' } },
+      ]);
+      const flow = [
+        { id: 'f', type: 'tinyml-fleet', broker: broker().url, prefix: 'tinyml/' },
+        {
+          id: 'd',
+          type: 'tinyml-deploy',
+          fleet: 'f',
+          device: 'r-esp',
+          timeout: '40',
+          wires: [['result'], []],
+        },
+        { id: 'result', type: 'helper' },
+      ];
+      await load([fleetNode, deployNode], flow);
+      const device = fleet.device('r-esp');
+      helper.getNode('d').receive({ payload: Buffer.from(big) } as Msg);
+      const modelChunks = Math.ceil(big.length / 192);
+      const half = Math.floor(modelChunks / 2);
+      await until(() => device.stats.chunks >= half, 20000, 'half of the chunks');
+      await helper.unload(); // Node-RED stops
+      const state = new DeployState(join(userDir, 'tinyml-deploys.json'));
+      const saved = await state.load();
+      assert.deepEqual(
+        saved.map((x) => [x.owner, x.sha256]),
+        [['d', sha256Hex(big)]],
+      );
+      assert.equal(device.model?.sha256, sha256Hex(v1), 'the old model serves meanwhile');
+      const before = device.stats.chunks;
+
+      await load([fleetNode, deployNode], flow); // Node-RED starts again: no message needed
+      const results = collect('result');
+      const [r] = await until(() => (results.length ? results : undefined), 30000, 'the result');
+      const result = r.payload as DeployResult;
+      assert.equal(result.resumed, true);
+      assert.equal(result.deployId, saved[0].deployId);
+      assert.equal(result.outcomes[0].state, 'active', result.outcomes[0].error);
+      const again = device.stats.chunks - before;
+      assert.ok(again < modelChunks - half / 2, `${again} of ${modelChunks} chunks came again`);
+      await fleet.assertServing([big]);
+      assert.deepEqual(await state.load(), []);
+      assert.equal(await state.readModel(saved[0].deployId), undefined);
+    } finally {
+      helper.settings({});
+    }
   });
 });

@@ -122,7 +122,7 @@ extern "C" void app_setup(void) {
 #endif
 
   wifi_link_start(TINYML_WIFI_SSID, TINYML_WIFI_PASSWORD, 20000);
-  static char will_topic[TM_TOPIC_MAX], will[160];
+  static char will_topic[TM_TOPIC_MAX], will[256];  // id and group of 64 characters each
   int will_len = tm_device_will(&device, will_topic, sizeof will_topic, will, sizeof will);
   static char client_id[80];
   snprintf(client_id, sizeof client_id, "tinyml-device-%s", TINYML_DEVICE_ID);

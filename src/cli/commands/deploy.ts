@@ -7,6 +7,7 @@ import {
   formatOutcome,
   type DeployTarget,
 } from '../../fleet/deploy';
+import { DeployState } from '../../fleet/deploy-state';
 import { connectBroker, endClient } from '../../fleet/mqtt';
 import { loadPrivateKey } from '../../fleet/signing';
 import { tlsFromFiles } from '../../fleet/tls';
@@ -47,10 +48,11 @@ export const deploy: Command = {
   usage:
     'tinyml deploy M.tflite --broker URL (--device ID[,ID...] | --group G | --all)\n' +
     '    [--key KEY.pem] [--waves 0.1,1] [--max-failures 0.25] [--timeout SECONDS]\n' +
-    '    [--name N] [--version V] [--prefix tinyml/] [--window N]\n' +
+    '    [--name N] [--version V] [--prefix tinyml/] [--window N] [--state STATE.json]\n' +
     '    [--username U] [--password P (or TINYML_MQTT_PASSWORD)] [--ca CA.pem] [--cert CERT.pem --cert-key KEY.pem] [--insecure]\n' +
     '  --key signs the manifest (Ed25519, from tinyml keygen); --waves is a staged rollout that stops\n' +
-    '  when more than --max-failures of a wave fails. Exit 0 when every target is active, 1 otherwise.',
+    '  when more than --max-failures of a wave fails; --state remembers the deployment until it ends, so\n' +
+    '  the same command run again after an interruption continues it. Exit 0 when every target is active.',
   options: {
     broker: { type: 'string' },
     device: { type: 'string' },
@@ -70,6 +72,7 @@ export const deploy: Command = {
     cert: { type: 'string' },
     'cert-key': { type: 'string' },
     insecure: { type: 'boolean' },
+    state: { type: 'string' },
   },
   async run(args, io) {
     const path = positional(args, 0, 'M.tflite');
@@ -99,6 +102,8 @@ export const deploy: Command = {
       }
       key = loadPrivateKey(pem, `--key ${keyPath}`);
     }
+    const statePath = str(args, 'state');
+    const state = statePath ? new DeployState(statePath) : undefined;
     const model = await readBytes(path);
     const tls = tlsFromFiles({
       ca: str(args, 'ca'),
@@ -124,9 +129,13 @@ export const deploy: Command = {
         waves,
         maxFailureRate,
         window,
+        state,
         onEvent: (e) => {
-          if (e.kind === 'wave') io.err(`wave ${e.index + 1}: ${e.devices.join(', ')}`);
-          else if (e.kind === 'stopped') io.err(e.reason);
+          if (e.kind === 'resume')
+            io.err(`continuing deployment ${e.deployId} saved in ${statePath}`);
+          else if (e.kind === 'wave') {
+            io.err(`wave ${e.index + 1}${e.late ? ' (joined late)' : ''}: ${e.devices.join(', ')}`);
+          } else if (e.kind === 'stopped') io.err(e.reason);
           else if (e.kind === 'progress' && e.state !== 'receiving') {
             io.err(`${e.deviceId}: ${e.state} (${e.have}/${e.total} chunks)`);
           } else if (e.kind === 'progress' && e.have % 50 === 0) {
