@@ -34,6 +34,7 @@ import { tapEnd, tapStart } from './padding';
 import { biasValues, perChannelMultipliers } from './quant-params';
 import { bindSimdGemm, prepareSimdGemm, runSimdGemm, type SimdGemm } from './gemm-simd';
 import type { SimdRuntime } from '../wasm/simd-runtime';
+import { hybridConv, prepareHybrid, quantizeHybridInput, type HybridData } from './hybrid';
 
 export interface ConvParams extends ConvGeometry {
   filterInputDepth: number;
@@ -157,6 +158,7 @@ interface ConvSimd {
 
 type ConvData =
   | { kind: 'float'; p: ConvFloatParams }
+  | { kind: 'hybrid'; p: ConvParams; h: HybridData }
   | { kind: 'quantized'; p: ConvQuantParams; simd?: ConvSimd };
 
 function groupedParams(node: NodeContext, g: ConvGeometry): ConvParams {
@@ -254,6 +256,17 @@ export const conv2d: Kernel<ConvData> = {
     }
     expectType(node, x, 'float32', 'int8', 'int16');
     const c = groupedParams(node, convGeometry(node));
+    if (x.type === 'float32' && w.type === 'int8') {
+      // Dynamic-range weights (hybrid.ts): the whole image of a batch is one quantized slice.
+      if (c.filtersPerGroup !== c.outputDepth) {
+        throw new KernelError(node, 'grouped hybrid convolutions are not supported');
+      }
+      const perBatch = c.inputHeight * c.inputWidth * c.inputDepth;
+      const b = optionalInput(node, 2);
+      const scheme = 'per-channel-asymmetric';
+      const h = prepareHybrid(node, ctx, w, b, c.outputDepth, c.batches, perBatch, scheme);
+      return { kind: 'hybrid', p: c, h };
+    }
     if (x.type === 'float32') {
       expectType(node, w, 'float32');
       const [activationMin, activationMax] = floatActivationRange(fusedActivation(node));
@@ -288,7 +301,19 @@ export const conv2d: Kernel<ConvData> = {
     const x = node.inputs[0]!.data;
     const w = node.inputs[1]!.data;
     const y = node.outputs[0].data;
-    if (data.kind === 'float') {
+    if (data.kind === 'hybrid') {
+      const q = node.scratch[data.h.scratch] as Int8Array;
+      quantizeHybridInput(data.h, x as Float32Array, q);
+      const bias = node.inputs[2];
+      hybridConv(
+        data.h,
+        data.p,
+        q,
+        w as Int8Array,
+        bias ? (bias.data as Float32Array) : null,
+        y as Float32Array,
+      );
+    } else if (data.kind === 'float') {
       const bias = node.inputs[2];
       convFloat(
         data.p,

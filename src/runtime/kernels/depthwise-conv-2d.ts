@@ -29,6 +29,7 @@ import { convGeometry, type ConvGeometry } from './conv-params';
 import { tapEnd, tapStart } from './padding';
 import { biasValues, perChannelMultipliers } from './quant-params';
 import type { SimdRuntime } from '../wasm/simd-runtime';
+import { hybridDepthwise, prepareHybrid, quantizeHybridInput, type HybridData } from './hybrid';
 import { packRequantParams, requantParamsBytes } from '../wasm/int8-kernels';
 
 export interface DepthwiseParams extends ConvGeometry {
@@ -155,6 +156,7 @@ interface DepthwiseSimd {
 }
 
 type DepthwiseData =
+  | { kind: 'hybrid'; p: DepthwiseParams; h: HybridData }
   | { kind: 'float'; p: DepthwiseFloatParams }
   | { kind: 'quantized'; p: DepthwiseQuantParams; simd?: DepthwiseSimd };
 
@@ -240,6 +242,13 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
     }
     expectType(node, x, 'float32', 'int8', 'int16');
     const d = depthwiseParams(node, convGeometry(node));
+    if (x.type === 'float32' && w.type === 'int8') {
+      // Dynamic-range weights (hybrid.ts): always per channel, asymmetric per batch image.
+      const perBatch = d.inputHeight * d.inputWidth * d.inputDepth;
+      const b = optionalInput(node, 2);
+      const h = prepareHybrid(node, ctx, w, b, d.outputDepth, d.batches, perBatch, 'asymmetric');
+      return { kind: 'hybrid', p: d, h };
+    }
     if (x.type === 'float32') {
       expectType(node, w, 'float32');
       const [activationMin, activationMax] = floatActivationRange(fusedActivation(node));
@@ -304,7 +313,13 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
     const x = node.inputs[0]!.data;
     const w = node.inputs[1]!.data;
     const y = node.outputs[0].data;
-    if (data.kind === 'float') {
+    if (data.kind === 'hybrid') {
+      const q = node.scratch[data.h.scratch] as Int8Array;
+      quantizeHybridInput(data.h, x as Float32Array, q);
+      const bias = node.inputs[2];
+      const b = bias ? (bias.data as Float32Array) : null;
+      hybridDepthwise(data.h, data.p, q, w as Int8Array, b, y as Float32Array);
+    } else if (data.kind === 'float') {
       const bias = node.inputs[2];
       depthwiseConvFloat(
         data.p,

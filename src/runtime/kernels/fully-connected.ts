@@ -33,6 +33,12 @@ import {
 import { biasValues, perChannelMultipliers, perTensorConvMultiplier } from './quant-params';
 import { bindSimdGemm, prepareSimdGemm, runSimdGemm, type SimdGemm } from './gemm-simd';
 import type { SimdRuntime } from '../wasm/simd-runtime';
+import {
+  hybridFullyConnected,
+  prepareHybrid,
+  quantizeHybridInput,
+  type HybridData,
+} from './hybrid';
 
 export interface FullyConnectedShape {
   batches: number;
@@ -117,6 +123,7 @@ export function fullyConnectedQuantized(
 
 type FullyConnectedData =
   | { kind: 'float'; p: FullyConnectedFloatParams }
+  | { kind: 'hybrid'; p: FullyConnectedShape; h: HybridData }
   | { kind: 'quantized'; p: FullyConnectedQuantParams; gemm?: SimdGemm; simd?: SimdRuntime };
 
 function shapeOf(node: NodeContext): FullyConnectedShape {
@@ -230,14 +237,29 @@ export const fullyConnected: Kernel<FullyConnectedData> = {
     }
     expectType(node, x, 'float32', 'int8', 'int16');
     const shape = shapeOf(node);
+    if (x.type === 'float32' && w.type === 'int8') {
+      // Dynamic-range weights (hybrid.ts): one quantized slice per batch row.
+      const scheme = node.options?.asymmetricQuantizeInputs ? 'asymmetric' : 'symmetric';
+      const b = optionalInput(node, 2);
+      const h = prepareHybrid(
+        node,
+        ctx,
+        w,
+        b,
+        shape.outputDepth,
+        shape.batches,
+        shape.accumDepth,
+        scheme,
+      );
+      return { kind: 'hybrid', p: shape, h };
+    }
     if (x.type === 'float32') {
       expectType(node, w, 'float32');
       const bias = optionalInput(node, 2);
-      if (bias && bias.data.length !== shape.outputDepth) {
-        throw new KernelError(
-          node,
-          `bias has ${bias.data.length} values, expected ${shape.outputDepth}`,
-        );
+      // From the shape: a bias computed by an operator (a DEQUANTIZE) has no data before the arena is bound.
+      const biasCount = bias ? countOf(bias.shape) : shape.outputDepth;
+      if (biasCount !== shape.outputDepth) {
+        throw new KernelError(node, `bias has ${biasCount} values, expected ${shape.outputDepth}`);
       }
       const [activationMin, activationMax] = floatActivationRange(
         fusedActivation(node) as ActivationName,
@@ -268,7 +290,19 @@ export const fullyConnected: Kernel<FullyConnectedData> = {
     data.simd = simd;
   },
   eval(node, data) {
-    if (data.kind === 'float') {
+    if (data.kind === 'hybrid') {
+      const q = node.scratch[data.h.scratch] as Int8Array;
+      quantizeHybridInput(data.h, node.inputs[0]!.data as Float32Array, q);
+      const bias = node.inputs[2];
+      hybridFullyConnected(
+        data.h,
+        data.p.outputDepth,
+        q,
+        node.inputs[1]!.data as Int8Array,
+        bias ? (bias.data as Float32Array) : null,
+        node.outputs[0].data as Float32Array,
+      );
+    } else if (data.kind === 'float') {
       const bias = node.inputs[2];
       fullyConnectedFloat(
         data.p,

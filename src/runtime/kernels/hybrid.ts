@@ -1,0 +1,334 @@
+/**
+ * Hybrid ("dynamic-range") FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D:
+ * float32 input, output and bias, int8 weights with float scales. TFLM has no
+ * such kernels; full TFLite does, and these follow its arithmetic
+ * (kernels/fully_connected.cc EvalHybrid, conv.cc EvalHybrid and
+ * EvalHybridPerChannel, depthwise_conv.cc EvalHybridPerChannel, with
+ * tensor_utils' SymmetricQuantizeFloats / AsymmetricQuantizeFloats and
+ * MatrixBatchVectorMultiplyAccumulate):
+ *
+ * 1. Each batch of the input is quantized to int8 on the fly: symmetric
+ *    (scale = max|x| / 127, values in [-127, 127]) or asymmetric (scale and
+ *    zero point from [min(0, x), max(0, x)] over [-128, 127], the zero point
+ *    picked and nudged as in TFLite's ChooseQuantizationParams).
+ * 2. acc = sum w * (q - zero_point) in int32 over the taps inside the image
+ *    (padding contributes real 0).
+ * 3. y = act((float)acc * (float)(input_scale * filter_scale[c]) + bias[c]),
+ *    every step in float32. Full TFLite's optimized kernels and the
+ *    depthwise reference multiply in this order; its reference hybrid conv
+ *    multiplies by the two scales one at a time, which can differ in the
+ *    last bit of float.
+ *
+ * Which scheme: FULLY_CONNECTED is asymmetric when its options say
+ * asymmetric_quantize_inputs; CONV_2D is asymmetric per channel when its
+ * filter scales differ and symmetric with one scale otherwise (conv.cc
+ * is_hybrid_per_channel); DEPTHWISE_CONV_2D is always asymmetric.
+ */
+import { KernelError, requireQuantization, type NodeContext, type PrepareContext } from '../kernel';
+import { floatActivationRange } from '../quant/activation';
+import { f32, roundHalfAway } from '../quant/rounding';
+import type { RuntimeTensor } from '../tensor';
+import type { ActivationName } from '../../tflite/model';
+import { tapEnd, tapStart } from './padding';
+import type { ConvGeometry } from './conv-params';
+
+export interface HybridData {
+  asymmetric: boolean;
+  /** Number of independently quantized input slices and the values in each. */
+  batches: number;
+  batchSize: number;
+  /** float(filter scale) per output channel (a per-tensor scale broadcast). */
+  filterScale: Float32Array;
+  /** Per batch: input scale and zero point, filled at each eval. */
+  inputScale: Float32Array;
+  inputOffset: Int32Array;
+  /** Index of the quantized input's scratch buffer (int8, one per input value). */
+  scratch: number;
+  activationMin: number;
+  activationMax: number;
+}
+
+/**
+ * Symmetric per-slice quantization (PortableSymmetricQuantizeFloats): returns
+ * float(max|x| / 127), or 1 with all zeros when the slice is all zero.
+ */
+export function symmetricQuantizeFloats(
+  x: Float32Array,
+  start: number,
+  size: number,
+  q: Int8Array,
+): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = start; i < start + size; i++) {
+    const v = x[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const range = Math.max(Math.abs(lo), Math.abs(hi));
+  if (range === 0 || size === 0) {
+    q.fill(0, start, start + size);
+    return 1;
+  }
+  const inv = f32(127 / range);
+  for (let i = start; i < start + size; i++) {
+    const v = roundHalfAway(f32(x[i] * inv));
+    q[i] = v > 127 ? 127 : v < -127 ? -127 : v;
+  }
+  return f32(range / 127);
+}
+
+/**
+ * Asymmetric per-slice quantization (PortableAsymmetricQuantizeFloats): the
+ * scale and zero point in double from [min(0, lo), max(0, hi)], the zero
+ * point taken from the end with the smaller error and rounded half away from
+ * zero; values as round(zero_point + x * (1 / scale)) in float.
+ */
+export function asymmetricQuantizeFloats(
+  x: Float32Array,
+  start: number,
+  size: number,
+  q: Int8Array,
+  out: { scale: number; offset: number },
+): void {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = start; i < start + size; i++) {
+    const v = x[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const rmin = Math.min(0, lo);
+  const rmax = Math.max(0, hi);
+  if (rmin === rmax) {
+    q.fill(0, start, start + size);
+    out.scale = 1;
+    out.offset = 0;
+    return;
+  }
+  const scale = (rmax - rmin) / 255;
+  const fromMin = -128 - rmin / scale;
+  const fromMax = 127 - rmax / scale;
+  const zeroPoint = 128 + Math.abs(rmin / scale) < 127 + Math.abs(rmax / scale) ? fromMin : fromMax;
+  const offset = zeroPoint <= -128 ? -128 : zeroPoint >= 127 ? 127 : roundHalfAway(zeroPoint);
+  const scaleF = f32(scale);
+  const inv = f32(1 / scaleF);
+  for (let i = start; i < start + size; i++) {
+    const v = roundHalfAway(f32(offset + f32(x[i] * inv)));
+    q[i] = v > 127 ? 127 : v < -128 ? -128 : v;
+  }
+  out.scale = scaleF;
+  out.offset = offset;
+}
+
+const slice = { scale: 1, offset: 0 };
+
+/** Quantizes every batch slice of `x` into `q`, recording scales and zero points. */
+export function quantizeHybridInput(d: HybridData, x: Float32Array, q: Int8Array): void {
+  for (let b = 0; b < d.batches; b++) {
+    const start = b * d.batchSize;
+    if (d.asymmetric) {
+      asymmetricQuantizeFloats(x, start, d.batchSize, q, slice);
+      d.inputScale[b] = slice.scale;
+      d.inputOffset[b] = slice.offset;
+    } else {
+      d.inputScale[b] = symmetricQuantizeFloats(x, start, d.batchSize, q);
+      d.inputOffset[b] = 0;
+    }
+  }
+}
+
+/** The float output of one accumulator: act(float(acc) * float(inScale * filterScale) + bias). */
+function hybridOutput(
+  acc: number,
+  scale: number,
+  bias: number,
+  activationMin: number,
+  activationMax: number,
+): number {
+  const v = f32(f32(f32(acc) * scale) + bias);
+  return v < activationMin ? activationMin : v > activationMax ? activationMax : v;
+}
+
+/**
+ * What every hybrid kernel checks and keeps: the filter's scales, the input
+ * slices (`batches` of `batchSize` values), the scheme, an int8 scratch copy
+ * of the input.
+ */
+export function prepareHybrid(
+  node: NodeContext,
+  ctx: PrepareContext,
+  filter: RuntimeTensor,
+  bias: RuntimeTensor | null,
+  channels: number,
+  batches: number,
+  batchSize: number,
+  scheme: 'asymmetric' | 'symmetric' | 'per-channel-asymmetric',
+): HybridData {
+  requireQuantization(node, filter);
+  const scales = filter.quantization!.scale;
+  if (scales.length !== 1 && scales.length !== channels) {
+    throw new KernelError(
+      node,
+      `filter "${filter.name}" has ${scales.length} scales; expected 1 or ${channels} (one per output channel)`,
+    );
+  }
+  if (filter.quantization!.zeroPoint.some((z) => z !== 0)) {
+    throw new KernelError(node, `hybrid filter "${filter.name}" must be symmetric (zero point 0)`);
+  }
+  if (bias && bias.type !== 'float32') {
+    throw new KernelError(
+      node,
+      `hybrid bias "${bias.name}" has type ${bias.type}; expected float32`,
+    );
+  }
+  const filterScale = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) filterScale[c] = scales.length === 1 ? scales[0] : scales[c];
+  const differ = filterScale.some((s) => s !== filterScale[0]);
+  const activation = node.options?.fusedActivationFunction as ActivationName | undefined;
+  if (activation && !['NONE', 'RELU', 'RELU6', 'RELU_N1_TO_1'].includes(activation)) {
+    throw new KernelError(
+      node,
+      `fused activation ${activation} is not supported in hybrid kernels`,
+    );
+  }
+  const [activationMin, activationMax] = floatActivationRange(activation);
+  const n = batches * batchSize;
+  return {
+    asymmetric: scheme === 'asymmetric' || (scheme === 'per-channel-asymmetric' && differ),
+    batches,
+    batchSize,
+    filterScale,
+    inputScale: new Float32Array(batches),
+    inputOffset: new Int32Array(batches),
+    scratch: ctx.requestScratch('int8', n),
+    activationMin,
+    activationMax,
+  };
+}
+
+/** Hybrid FULLY_CONNECTED over [batches, accumDepth] with [outputDepth, accumDepth] weights. */
+export function hybridFullyConnected(
+  d: HybridData,
+  outputDepth: number,
+  q: Int8Array,
+  w: Int8Array,
+  bias: Float32Array | null,
+  y: Float32Array,
+): void {
+  const depth = d.batchSize;
+  for (let b = 0; b < d.batches; b++) {
+    const inBase = b * depth;
+    const inScale = d.inputScale[b];
+    const offset = d.inputOffset[b];
+    for (let o = 0; o < outputDepth; o++) {
+      const wBase = o * depth;
+      let acc = 0;
+      for (let i = 0; i < depth; i++) acc += w[wBase + i] * (q[inBase + i] - offset);
+      const scale = f32(inScale * d.filterScale[o]);
+      y[b * outputDepth + o] = hybridOutput(
+        acc,
+        scale,
+        bias ? bias[o] : 0,
+        d.activationMin,
+        d.activationMax,
+      );
+    }
+  }
+}
+
+/**
+ * Calls `pixel` for every output pixel of a convolution window walk, with
+ * the ranges of filter taps that fall inside the image (taps in the padding
+ * are skipped: they would add a real 0).
+ */
+function forEachOutputPixel(
+  p: ConvGeometry,
+  pixel: (
+    b: number,
+    inY0: number,
+    inX0: number,
+    ky0: number,
+    ky1: number,
+    kx0: number,
+    kx1: number,
+    outBase: number,
+  ) => void,
+): void {
+  for (let b = 0; b < p.batches; b++) {
+    for (let oy = 0; oy < p.outputHeight; oy++) {
+      const inY0 = oy * p.strideHeight - p.padHeight;
+      const ky0 = tapStart(inY0, p.dilationHeight, p.filterHeight);
+      const ky1 = tapEnd(inY0, p.dilationHeight, p.filterHeight, p.inputHeight);
+      for (let ox = 0; ox < p.outputWidth; ox++) {
+        const inX0 = ox * p.strideWidth - p.padWidth;
+        const kx0 = tapStart(inX0, p.dilationWidth, p.filterWidth);
+        const kx1 = tapEnd(inX0, p.dilationWidth, p.filterWidth, p.inputWidth);
+        const outBase = ((b * p.outputHeight + oy) * p.outputWidth + ox) * p.outputDepth;
+        pixel(b, inY0, inX0, ky0, ky1, kx0, kx1, outBase);
+      }
+    }
+  }
+}
+
+/** Hybrid CONV_2D (one group) over NHWC with an [outDepth, fh, fw, inDepth] filter. */
+export function hybridConv(
+  d: HybridData,
+  p: ConvGeometry,
+  q: Int8Array,
+  w: Int8Array,
+  bias: Float32Array | null,
+  y: Float32Array,
+): void {
+  const { inputHeight, inputWidth, inputDepth, filterHeight, filterWidth, outputDepth } = p;
+  forEachOutputPixel(p, (b, inY0, inX0, ky0, ky1, kx0, kx1, outBase) => {
+    const offset = d.inputOffset[b];
+    for (let oc = 0; oc < outputDepth; oc++) {
+      let acc = 0;
+      for (let ky = ky0; ky < ky1; ky++) {
+        const iy = inY0 + p.dilationHeight * ky;
+        for (let kx = kx0; kx < kx1; kx++) {
+          const ix = inX0 + p.dilationWidth * kx;
+          const inBase = ((b * inputHeight + iy) * inputWidth + ix) * inputDepth;
+          const wBase = ((oc * filterHeight + ky) * filterWidth + kx) * inputDepth;
+          for (let ic = 0; ic < inputDepth; ic++) {
+            acc += w[wBase + ic] * (q[inBase + ic] - offset);
+          }
+        }
+      }
+      const scale = f32(d.inputScale[b] * d.filterScale[oc]);
+      const bv = bias ? bias[oc] : 0;
+      y[outBase + oc] = hybridOutput(acc, scale, bv, d.activationMin, d.activationMax);
+    }
+  });
+}
+
+/** Hybrid DEPTHWISE_CONV_2D with a [1, fh, fw, inDepth * multiplier] filter. */
+export function hybridDepthwise(
+  d: HybridData,
+  p: ConvGeometry & { depthMultiplier: number },
+  q: Int8Array,
+  w: Int8Array,
+  bias: Float32Array | null,
+  y: Float32Array,
+): void {
+  const { inputHeight, inputWidth, inputDepth, filterWidth, outputDepth, depthMultiplier } = p;
+  forEachOutputPixel(p, (b, inY0, inX0, ky0, ky1, kx0, kx1, outBase) => {
+    const offset = d.inputOffset[b];
+    for (let oc = 0; oc < outputDepth; oc++) {
+      const ic = Math.trunc(oc / depthMultiplier);
+      let acc = 0;
+      for (let ky = ky0; ky < ky1; ky++) {
+        const iy = inY0 + p.dilationHeight * ky;
+        for (let kx = kx0; kx < kx1; kx++) {
+          const ix = inX0 + p.dilationWidth * kx;
+          const x = q[((b * inputHeight + iy) * inputWidth + ix) * inputDepth + ic];
+          acc += w[(ky * filterWidth + kx) * outputDepth + oc] * (x - offset);
+        }
+      }
+      const scale = f32(d.inputScale[b] * d.filterScale[oc]);
+      const bv = bias ? bias[oc] : 0;
+      y[outBase + oc] = hybridOutput(acc, scale, bv, d.activationMin, d.activationMax);
+    }
+  });
+}
