@@ -19,16 +19,30 @@ import { writeModel } from '../src/tflite/writer';
 import { mulberry32 } from '../src/model/random';
 import { TfliteOracle } from '../test/oracle/tflite-runtime';
 import { simdAvailable } from '../src/runtime/wasm/simd-runtime';
+import { quantizeModel } from '../src/optimize/quantize';
+import { floatFromInt8 } from '../test/helpers/float-models';
 
 const MODELS = join(__dirname, '..', '..', 'test', 'fixtures', 'models');
 
-const CASES = [
-  { file: 'person_detect.tflite', label: 'person_detect (VWW MobileNet v1 0.25, int8)' },
-  { file: 'micro_speech_quantized.tflite', label: 'micro_speech (int8)' },
-  { file: 'keyword_scrambled_8bit.tflite', label: 'keyword benchmark (SVDF, int8)' },
-  { file: 'seanet/conv1.tflite', label: 'seanet conv1 (int16x8)' },
-  { file: 'hello_world_int8.tflite', label: 'hello_world (int8)' },
-  { file: 'hello_world_float.tflite', label: 'hello_world (float32)' },
+const file = (name: string) => () => new Uint8Array(readFileSync(join(MODELS, name)));
+const personFloat = () => floatFromInt8(file('person_detect.tflite')());
+const CASES: { label: string; bytes: () => Uint8Array }[] = [
+  { bytes: file('person_detect.tflite'), label: 'person_detect (VWW MobileNet v1 0.25, int8)' },
+  { bytes: file('micro_speech_quantized.tflite'), label: 'micro_speech (int8)' },
+  { bytes: file('keyword_scrambled_8bit.tflite'), label: 'keyword benchmark (SVDF, int8)' },
+  { bytes: file('seanet/conv1.tflite'), label: 'seanet conv1 (int16x8)' },
+  { bytes: file('hello_world_int8.tflite'), label: 'hello_world (int8)' },
+  { bytes: file('hello_world_float.tflite'), label: 'hello_world (float32)' },
+  // test/helpers/float-models.ts: person_detect dequantized, then our quantizer's float16 and dynamic range
+  { bytes: personFloat, label: 'person_detect float32 (dequantized)' },
+  {
+    bytes: () => quantizeModel(personFloat(), undefined, { mode: 'float16' }).bytes,
+    label: 'person_detect float16 weights',
+  },
+  {
+    bytes: () => quantizeModel(personFloat(), undefined, { mode: 'dynamic' }).bytes,
+    label: 'person_detect dynamic range (hybrid)',
+  },
 ];
 
 const ROUND_MS = 700;
@@ -86,8 +100,10 @@ export const benchmark: Benchmark = {
     "invokes/s of the project's interpreter vs the real TFLite runtime (tfjs-tflite, XNNPACK, WASM SIMD, 1 thread), same run",
   async run(log) {
     const rows: (string | number)[][] = [];
+    const only = process.env.BENCH_MODELS;
     for (const c of CASES) {
-      const bytes = readFileSync(join(MODELS, c.file));
+      if (only && !c.label.includes(only)) continue;
+      const bytes = c.bytes();
       const interp = new Interpreter(bytes);
       const rand = mulberry32(11);
       const inputs = interp.inputs.map((t) =>

@@ -34,6 +34,13 @@ import { tapEnd, tapStart } from './padding';
 import { biasValues, perChannelMultipliers } from './quant-params';
 import { bindSimdGemm, prepareSimdGemm, runSimdGemm, type SimdGemm } from './gemm-simd';
 import type { SimdRuntime } from '../wasm/simd-runtime';
+import {
+  bindFloatGemm,
+  floatSimdUsable,
+  prepareFloatSimd,
+  runFloatGemm,
+  type FloatSimd,
+} from './float-simd';
 import { hybridConv, prepareHybrid, quantizeHybridInput, type HybridData } from './hybrid';
 
 export interface ConvParams extends ConvGeometry {
@@ -147,6 +154,65 @@ export function convQuantized(
   }
 }
 
+interface ConvFloatSimd {
+  s: FloatSimd;
+  /** 1x1 stride 1: the input rows are the gemm rows; else im2col per output row. */
+  pointwise: boolean;
+  scratch: number;
+}
+
+/** One output row's receptive fields, [ox][ky][kx][ic], taps outside the image as 0. */
+function im2colFloat(
+  p: ConvParams,
+  x: Float32Array,
+  b: number,
+  oy: number,
+  col: Float32Array,
+): void {
+  const { inputHeight, inputWidth, inputDepth, filterHeight, filterWidth } = p;
+  const depth = filterHeight * filterWidth * inputDepth;
+  const iy0 = oy * p.strideHeight - p.padHeight;
+  for (let ox = 0; ox < p.outputWidth; ox++) {
+    const ix0 = ox * p.strideWidth - p.padWidth;
+    let k = ox * depth;
+    for (let ky = 0; ky < filterHeight; ky++) {
+      const iy = iy0 + p.dilationHeight * ky;
+      for (let kx = 0; kx < filterWidth; kx++) {
+        const ix = ix0 + p.dilationWidth * kx;
+        if (iy < 0 || iy >= inputHeight || ix < 0 || ix >= inputWidth) {
+          col.fill(0, k, k + inputDepth);
+        } else {
+          const at = ((b * inputHeight + iy) * inputWidth + ix) * inputDepth;
+          col.set(x.subarray(at, at + inputDepth), k);
+        }
+        k += inputDepth;
+      }
+    }
+  }
+}
+
+function convFloatSimd(
+  p: ConvFloatParams,
+  c: ConvFloatSimd,
+  scratch: unknown[],
+  x: Float32Array,
+  y: Float32Array,
+): void {
+  if (c.pointwise) {
+    runFloatGemm(c.s, x.byteOffset, p.batches * p.inputHeight * p.inputWidth, y.byteOffset);
+    return;
+  }
+  const col = scratch[c.scratch] as Float32Array;
+  const rowBytes = p.outputWidth * p.outputDepth * 4;
+  for (let b = 0; b < p.batches; b++) {
+    for (let oy = 0; oy < p.outputHeight; oy++) {
+      im2colFloat(p, x, b, oy, col);
+      const out = y.byteOffset + (b * p.outputHeight + oy) * rowBytes;
+      runFloatGemm(c.s, col.byteOffset, p.outputWidth, out);
+    }
+  }
+}
+
 interface ConvSimd {
   gemm: SimdGemm;
   /** 1x1 stride 1: the input rows are the gemm rows; else im2col per output row. */
@@ -157,7 +223,7 @@ interface ConvSimd {
 }
 
 type ConvData =
-  | { kind: 'float'; p: ConvFloatParams }
+  | { kind: 'float'; p: ConvFloatParams; simd?: ConvFloatSimd }
   | { kind: 'hybrid'; p: ConvParams; h: HybridData }
   | { kind: 'quantized'; p: ConvQuantParams; simd?: ConvSimd };
 
@@ -270,7 +336,17 @@ export const conv2d: Kernel<ConvData> = {
     if (x.type === 'float32') {
       expectType(node, w, 'float32');
       const [activationMin, activationMax] = floatActivationRange(fusedActivation(node));
-      return { kind: 'float', p: { ...c, activationMin, activationMax } };
+      const p = { ...c, activationMin, activationMax };
+      const bias = optionalInput(node, 2);
+      const oneGroup = c.filtersPerGroup === c.outputDepth;
+      if (!oneGroup || !floatSimdUsable(ctx, x, w, bias, c.outputDepth))
+        return { kind: 'float', p };
+      const depth = c.filterHeight * c.filterWidth * c.inputDepth;
+      const s = prepareFloatSimd(ctx, c.outputDepth, depth, activationMin, activationMax);
+      const pointwise =
+        c.filterHeight === 1 && c.filterWidth === 1 && c.strideHeight === 1 && c.strideWidth === 1;
+      const scratch = pointwise ? -1 : ctx.requestSimdScratch('float32', c.outputWidth * depth);
+      return { kind: 'float', p, simd: { s, pointwise, scratch } };
     }
     const p = prepareQuantized(node, c);
     if (!ctx.simd || x.type !== 'int8' || c.filtersPerGroup !== c.outputDepth) {
@@ -284,6 +360,11 @@ export const conv2d: Kernel<ConvData> = {
     return { kind: 'quantized', p, simd: { gemm, pointwise, scratch } };
   },
   bind(node, data, simd) {
+    if (data.kind === 'float' && data.simd) {
+      const bias = node.inputs[2];
+      const b = bias ? (bias.data as Float32Array) : null;
+      bindFloatGemm(data.simd.s, simd, node.inputs[1]!.data as Float32Array, b);
+    }
     if (data.kind !== 'quantized' || !data.simd) return;
     const p = data.p;
     bindSimdGemm(
@@ -313,6 +394,8 @@ export const conv2d: Kernel<ConvData> = {
         bias ? (bias.data as Float32Array) : null,
         y as Float32Array,
       );
+    } else if (data.kind === 'float' && data.simd?.s.runtime) {
+      convFloatSimd(data.p, data.simd, node.scratch, x as Float32Array, y as Float32Array);
     } else if (data.kind === 'float') {
       const bias = node.inputs[2];
       convFloat(

@@ -29,6 +29,12 @@ import { convGeometry, type ConvGeometry } from './conv-params';
 import { tapEnd, tapStart } from './padding';
 import { biasValues, perChannelMultipliers } from './quant-params';
 import type { SimdRuntime } from '../wasm/simd-runtime';
+import {
+  bindFloatDepthwise,
+  floatSimdUsable,
+  prepareFloatSimd,
+  type FloatSimd,
+} from './float-simd';
 import { hybridDepthwise, prepareHybrid, quantizeHybridInput, type HybridData } from './hybrid';
 import { packRequantParams, requantParamsBytes } from '../wasm/int8-kernels';
 
@@ -157,7 +163,7 @@ interface DepthwiseSimd {
 
 type DepthwiseData =
   | { kind: 'hybrid'; p: DepthwiseParams; h: HybridData }
-  | { kind: 'float'; p: DepthwiseFloatParams }
+  | { kind: 'float'; p: DepthwiseFloatParams; simd?: FloatSimd }
   | { kind: 'quantized'; p: DepthwiseQuantParams; simd?: DepthwiseSimd };
 
 function depthwiseParams(node: NodeContext, g: ConvGeometry): DepthwiseParams {
@@ -252,7 +258,14 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
     if (x.type === 'float32') {
       expectType(node, w, 'float32');
       const [activationMin, activationMax] = floatActivationRange(fusedActivation(node));
-      return { kind: 'float', p: { ...d, activationMin, activationMax } };
+      const p = { ...d, activationMin, activationMax };
+      const bias = optionalInput(node, 2);
+      if (d.depthMultiplier !== 1 || !floatSimdUsable(ctx, x, w, bias, d.outputDepth)) {
+        return { kind: 'float', p };
+      }
+      const taps = d.filterHeight * d.filterWidth;
+      const s = prepareFloatSimd(ctx, d.outputDepth, taps, activationMin, activationMax);
+      return { kind: 'float', p, simd: s };
     }
     const p = prepareQuantized(node, d);
     // Depth multiplier 1, or one input channel that every output channel reads.
@@ -276,6 +289,11 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
     return { kind: 'quantized', p, simd };
   },
   bind(node, data, simd) {
+    if (data.kind === 'float' && data.simd) {
+      const bias = node.inputs[2];
+      const b = bias ? (bias.data as Float32Array) : null;
+      bindFloatDepthwise(data.simd, simd, node.inputs[1]!.data as Float32Array, b);
+    }
     if (data.kind !== 'quantized') return;
     const p = data.p;
     if (!data.simd) return;
@@ -319,6 +337,8 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
       const bias = node.inputs[2];
       const b = bias ? (bias.data as Float32Array) : null;
       hybridDepthwise(data.h, data.p, q, w as Int8Array, b, y as Float32Array);
+    } else if (data.kind === 'float' && data.simd?.runtime) {
+      depthwiseFloatSimd(data.p, data.simd, x as Float32Array, y as Float32Array);
     } else if (data.kind === 'float') {
       const bias = node.inputs[2];
       depthwiseConvFloat(
@@ -417,6 +437,43 @@ function depthwiseSimd(
         p.quantizedActivationMax,
       );
       generic(input, iy0, out, oxB, p.outputWidth);
+    }
+  }
+}
+
+/** Float depthwise, multiplier 1: one dw_f32 call per output row (wasm/f32-kernels.ts). */
+function depthwiseFloatSimd(
+  p: DepthwiseFloatParams,
+  s: FloatSimd,
+  x: Float32Array,
+  y: Float32Array,
+): void {
+  const c = p.outputDepth;
+  const inBatch = p.inputHeight * p.inputWidth * c * 4;
+  const rowBytes = p.outputWidth * c * 4;
+  for (let b = 0; b < p.batches; b++) {
+    for (let oy = 0; oy < p.outputHeight; oy++) {
+      const iy0 = oy * p.strideHeight - p.padHeight;
+      s.runtime!.kernels.dwF32(
+        x.byteOffset + b * inBatch,
+        p.inputWidth,
+        c,
+        s.weights,
+        p.filterWidth,
+        p.strideWidth,
+        p.dilationHeight,
+        p.dilationWidth,
+        iy0,
+        tapStart(iy0, p.dilationHeight, p.filterHeight),
+        tapEnd(iy0, p.dilationHeight, p.filterHeight, p.inputHeight),
+        p.padWidth,
+        y.byteOffset + (b * p.outputHeight + oy) * rowBytes,
+        0,
+        p.outputWidth,
+        s.bias,
+        s.minBits,
+        s.maxBits,
+      );
     }
   }
 }

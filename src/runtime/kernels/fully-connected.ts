@@ -34,6 +34,13 @@ import { biasValues, perChannelMultipliers, perTensorConvMultiplier } from './qu
 import { bindSimdGemm, prepareSimdGemm, runSimdGemm, type SimdGemm } from './gemm-simd';
 import type { SimdRuntime } from '../wasm/simd-runtime';
 import {
+  bindFloatGemm,
+  floatSimdUsable,
+  prepareFloatSimd,
+  runFloatGemm,
+  type FloatSimd,
+} from './float-simd';
+import {
   hybridFullyConnected,
   prepareHybrid,
   quantizeHybridInput,
@@ -122,7 +129,7 @@ export function fullyConnectedQuantized(
 }
 
 type FullyConnectedData =
-  | { kind: 'float'; p: FullyConnectedFloatParams }
+  | { kind: 'float'; p: FullyConnectedFloatParams; simd?: FloatSimd }
   | { kind: 'hybrid'; p: FullyConnectedShape; h: HybridData }
   | { kind: 'quantized'; p: FullyConnectedQuantParams; gemm?: SimdGemm; simd?: SimdRuntime };
 
@@ -264,7 +271,16 @@ export const fullyConnected: Kernel<FullyConnectedData> = {
       const [activationMin, activationMax] = floatActivationRange(
         fusedActivation(node) as ActivationName,
       );
-      return { kind: 'float', p: { ...shape, activationMin, activationMax } };
+      const p = { ...shape, activationMin, activationMax };
+      if (!floatSimdUsable(ctx, x, w, bias, shape.outputDepth)) return { kind: 'float', p };
+      const s = prepareFloatSimd(
+        ctx,
+        shape.outputDepth,
+        shape.accumDepth,
+        activationMin,
+        activationMax,
+      );
+      return { kind: 'float', p, simd: s };
     }
     const p = prepareQuantized(node, shape);
     const bias = optionalInput(node, 2);
@@ -276,6 +292,11 @@ export const fullyConnected: Kernel<FullyConnectedData> = {
       : { kind: 'quantized', p };
   },
   bind(node, data, simd) {
+    if (data.kind === 'float' && data.simd) {
+      const bias = node.inputs[2];
+      const b = bias ? (bias.data as Float32Array) : null;
+      bindFloatGemm(data.simd, simd, node.inputs[1]!.data as Float32Array, b);
+    }
     if (data.kind !== 'quantized' || !data.gemm) return;
     const p = data.p;
     bindSimdGemm(
@@ -302,6 +323,9 @@ export const fullyConnected: Kernel<FullyConnectedData> = {
         bias ? (bias.data as Float32Array) : null,
         node.outputs[0].data as Float32Array,
       );
+    } else if (data.kind === 'float' && data.simd?.runtime) {
+      const { byteOffset } = node.inputs[0]!.data;
+      runFloatGemm(data.simd, byteOffset, data.p.batches, node.outputs[0].data.byteOffset);
     } else if (data.kind === 'float') {
       const bias = node.inputs[2];
       fullyConnectedFloat(

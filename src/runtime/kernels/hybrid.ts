@@ -13,11 +13,18 @@
  *    picked and nudged as in TFLite's ChooseQuantizationParams).
  * 2. acc = sum w * (q - zero_point) in int32 over the taps inside the image
  *    (padding contributes real 0).
- * 3. y = act((float)acc * (float)(input_scale * filter_scale[c]) + bias[c]),
- *    every step in float32. Full TFLite's optimized kernels and the
- *    depthwise reference multiply in this order; its reference hybrid conv
- *    multiplies by the two scales one at a time, which can differ in the
- *    last bit of float.
+ * 3. FULLY_CONNECTED and CONV_2D: y = act(float(acc) * float(input_scale *
+ *    filter_scale[c]) + bias[c]), every step in float32, as TFLite's
+ *    MatrixBatchVectorMultiplyAccumulate scales (its reference hybrid conv
+ *    multiplies by the two scales one at a time). DEPTHWISE_CONV_2D:
+ *    y = act(float(acc) * input_scale * filter_scale[c] + bias[c]) left to
+ *    right; TFLite's reference depthwise multiplies the two scales first,
+ *    but the real runtime's optimized kernel gives this order's bits (every
+ *    depthwise output of person_detect made float and dynamic-range
+ *    quantized equals the real runtime's exactly in this order, and differs
+ *    in the last bit for 1 in 10^3 or so in the other). The last bit
+ *    matters: the next layer quantizes these floats again, and a value one
+ *    bit across a rounding boundary moves a whole int8 step.
  *
  * Which scheme: FULLY_CONNECTED is asymmetric when its options say
  * asymmetric_quantize_inputs; CONV_2D is asymmetric per channel when its
@@ -138,15 +145,14 @@ export function quantizeHybridInput(d: HybridData, x: Float32Array, q: Int8Array
   }
 }
 
-/** The float output of one accumulator: act(float(acc) * float(inScale * filterScale) + bias). */
+/** act(scaled + bias) in float32: the accumulator already scaled, as the kernel's order has it. */
 function hybridOutput(
-  acc: number,
-  scale: number,
+  scaled: number,
   bias: number,
   activationMin: number,
   activationMax: number,
 ): number {
-  const v = f32(f32(f32(acc) * scale) + bias);
+  const v = f32(scaled + bias);
   return v < activationMin ? activationMin : v > activationMax ? activationMax : v;
 }
 
@@ -225,14 +231,9 @@ export function hybridFullyConnected(
       const wBase = o * depth;
       let acc = 0;
       for (let i = 0; i < depth; i++) acc += w[wBase + i] * (q[inBase + i] - offset);
-      const scale = f32(inScale * d.filterScale[o]);
-      y[b * outputDepth + o] = hybridOutput(
-        acc,
-        scale,
-        bias ? bias[o] : 0,
-        d.activationMin,
-        d.activationMax,
-      );
+      const scaled = f32(f32(acc) * f32(inScale * d.filterScale[o]));
+      const bv = bias ? bias[o] : 0;
+      y[b * outputDepth + o] = hybridOutput(scaled, bv, d.activationMin, d.activationMax);
     }
   }
 }
@@ -296,9 +297,9 @@ export function hybridConv(
           }
         }
       }
-      const scale = f32(d.inputScale[b] * d.filterScale[oc]);
+      const scaled = f32(f32(acc) * f32(d.inputScale[b] * d.filterScale[oc]));
       const bv = bias ? bias[oc] : 0;
-      y[outBase + oc] = hybridOutput(acc, scale, bv, d.activationMin, d.activationMax);
+      y[outBase + oc] = hybridOutput(scaled, bv, d.activationMin, d.activationMax);
     }
   });
 }
@@ -326,9 +327,10 @@ export function hybridDepthwise(
           acc += w[(ky * filterWidth + kx) * outputDepth + oc] * (x - offset);
         }
       }
-      const scale = f32(d.inputScale[b] * d.filterScale[oc]);
+      // (acc * input scale) * filter scale, one rounding each: see the header
+      const scaled = f32(f32(f32(acc) * d.inputScale[b]) * d.filterScale[oc]);
       const bv = bias ? bias[oc] : 0;
-      y[outBase + oc] = hybridOutput(acc, scale, bv, d.activationMin, d.activationMax);
+      y[outBase + oc] = hybridOutput(scaled, bv, d.activationMin, d.activationMax);
     }
   });
 }

@@ -36,6 +36,7 @@
  * instructions, unlike arithmetic ones before AVX-512) serve.
  */
 import { assembleModule, FunctionBuilder } from './assembler';
+import { f32KernelBuilders } from './f32-kernels';
 
 export const REQUANT_GROUP_BYTES = 112;
 
@@ -857,6 +858,9 @@ export interface Int8Kernels {
   im2col: (...args: number[]) => void;
   /** SVDF after its feature stage (int8 state and time weights). */
   svdf: (...args: number[]) => void;
+  /** float32 gemm and depthwise rows (f32-kernels.ts). */
+  gemmF32: (...args: number[]) => void;
+  dwF32: (...args: number[]) => void;
 }
 
 let cachedModule: WebAssembly.Module | null | undefined;
@@ -873,6 +877,7 @@ export function int8KernelModule(): WebAssembly.Module | null {
       dw3x3Int8(true),
       im2colInt8(),
       svdfInt8(),
+      ...f32KernelBuilders(),
     ]);
     cachedModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   } catch {
@@ -894,5 +899,7 @@ export function instantiateInt8Kernels(memory: WebAssembly.Memory): Int8Kernels 
     dw3x3C1: instance.exports.dw3x3_int8_c1 as (...args: number[]) => void,
     im2col: instance.exports.im2col_int8 as (...args: number[]) => void,
     svdf: instance.exports.svdf_int8 as (...args: number[]) => void,
+    gemmF32: instance.exports.gemm_f32 as (...args: number[]) => void,
+    dwF32: instance.exports.dw_f32 as (...args: number[]) => void,
   };
 }
