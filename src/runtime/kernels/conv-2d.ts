@@ -38,6 +38,7 @@ import {
   bindFloatGemm,
   floatSimdUsable,
   prepareFloatSimd,
+  im2colFloat,
   runFloatGemm,
   type FloatSimd,
 } from './float-simd';
@@ -159,36 +160,6 @@ interface ConvFloatSimd {
   /** 1x1 stride 1: the input rows are the gemm rows; else im2col per output row. */
   pointwise: boolean;
   scratch: number;
-}
-
-/** One output row's receptive fields, [ox][ky][kx][ic], taps outside the image as 0. */
-function im2colFloat(
-  p: ConvParams,
-  x: Float32Array,
-  b: number,
-  oy: number,
-  col: Float32Array,
-): void {
-  const { inputHeight, inputWidth, inputDepth, filterHeight, filterWidth } = p;
-  const depth = filterHeight * filterWidth * inputDepth;
-  const iy0 = oy * p.strideHeight - p.padHeight;
-  for (let ox = 0; ox < p.outputWidth; ox++) {
-    const ix0 = ox * p.strideWidth - p.padWidth;
-    let k = ox * depth;
-    for (let ky = 0; ky < filterHeight; ky++) {
-      const iy = iy0 + p.dilationHeight * ky;
-      for (let kx = 0; kx < filterWidth; kx++) {
-        const ix = ix0 + p.dilationWidth * kx;
-        if (iy < 0 || iy >= inputHeight || ix < 0 || ix >= inputWidth) {
-          col.fill(0, k, k + inputDepth);
-        } else {
-          const at = ((b * inputHeight + iy) * inputWidth + ix) * inputDepth;
-          col.set(x.subarray(at, at + inputDepth), k);
-        }
-        k += inputDepth;
-      }
-    }
-  }
 }
 
 function convFloatSimd(

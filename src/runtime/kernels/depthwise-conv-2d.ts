@@ -31,6 +31,9 @@ import { biasValues, perChannelMultipliers } from './quant-params';
 import type { SimdRuntime } from '../wasm/simd-runtime';
 import {
   bindFloatDepthwise,
+  bindFloatDepthwiseAsGemm,
+  im2colFloat,
+  runFloatGemm,
   floatSimdUsable,
   prepareFloatSimd,
   type FloatSimd,
@@ -163,7 +166,7 @@ interface DepthwiseSimd {
 
 type DepthwiseData =
   | { kind: 'hybrid'; p: DepthwiseParams; h: HybridData }
-  | { kind: 'float'; p: DepthwiseFloatParams; simd?: FloatSimd }
+  | { kind: 'float'; p: DepthwiseFloatParams; simd?: FloatSimd; im2col?: number }
   | { kind: 'quantized'; p: DepthwiseQuantParams; simd?: DepthwiseSimd };
 
 function depthwiseParams(node: NodeContext, g: ConvGeometry): DepthwiseParams {
@@ -260,12 +263,23 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
       const [activationMin, activationMax] = floatActivationRange(fusedActivation(node));
       const p = { ...d, activationMin, activationMax };
       const bias = optionalInput(node, 2);
-      if (d.depthMultiplier !== 1 || !floatSimdUsable(ctx, x, w, bias, d.outputDepth)) {
+      const oneChannel = d.inputDepth === 1;
+      if (
+        (d.depthMultiplier !== 1 && !oneChannel) ||
+        !floatSimdUsable(ctx, x, w, bias, d.outputDepth)
+      ) {
         return { kind: 'float', p };
       }
       const taps = d.filterHeight * d.filterWidth;
       const s = prepareFloatSimd(ctx, d.outputDepth, taps, activationMin, activationMax);
-      return { kind: 'float', p, simd: s };
+      if (!oneChannel) return { kind: 'float', p, simd: s };
+      // a one-channel input: the convolution of that channel with every filter (gemm, float-simd.ts)
+      return {
+        kind: 'float',
+        p,
+        simd: s,
+        im2col: ctx.requestSimdScratch('float32', d.outputWidth * taps),
+      };
     }
     const p = prepareQuantized(node, d);
     // Depth multiplier 1, or one input channel that every output channel reads.
@@ -292,7 +306,9 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
     if (data.kind === 'float' && data.simd) {
       const bias = node.inputs[2];
       const b = bias ? (bias.data as Float32Array) : null;
-      bindFloatDepthwise(data.simd, simd, node.inputs[1]!.data as Float32Array, b);
+      const w = node.inputs[1]!.data as Float32Array;
+      if (data.im2col === undefined) bindFloatDepthwise(data.simd, simd, w, b);
+      else bindFloatDepthwiseAsGemm(data.simd, simd, w, b);
     }
     if (data.kind !== 'quantized') return;
     const p = data.p;
@@ -338,7 +354,12 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
       const b = bias ? (bias.data as Float32Array) : null;
       hybridDepthwise(data.h, data.p, q, w as Int8Array, b, y as Float32Array);
     } else if (data.kind === 'float' && data.simd?.runtime) {
-      depthwiseFloatSimd(data.p, data.simd, x as Float32Array, y as Float32Array);
+      if (data.im2col === undefined) {
+        depthwiseFloatSimd(data.p, data.simd, x as Float32Array, y as Float32Array);
+      } else {
+        const col = node.scratch[data.im2col] as Float32Array;
+        depthwiseOneChannelSimd(data.p, data.simd, col, x as Float32Array, y as Float32Array);
+      }
     } else if (data.kind === 'float') {
       const bias = node.inputs[2];
       depthwiseConvFloat(
@@ -473,6 +494,28 @@ function depthwiseFloatSimd(
         s.bias,
         s.minBits,
         s.maxBits,
+      );
+    }
+  }
+}
+
+/** Float depthwise of a one-channel input: im2col rows of fh * fw taps times [channels][taps] weights. */
+function depthwiseOneChannelSimd(
+  p: DepthwiseFloatParams,
+  s: FloatSimd,
+  col: Float32Array,
+  x: Float32Array,
+  y: Float32Array,
+): void {
+  const rowBytes = p.outputWidth * p.outputDepth * 4;
+  for (let b = 0; b < p.batches; b++) {
+    for (let oy = 0; oy < p.outputHeight; oy++) {
+      im2colFloat(p, x, b, oy, col);
+      runFloatGemm(
+        s,
+        col.byteOffset,
+        p.outputWidth,
+        y.byteOffset + (b * p.outputHeight + oy) * rowBytes,
       );
     }
   }

@@ -7,13 +7,17 @@
  * place; other convolutions first copy each output row's receptive fields
  * into a scratch row (im2col), taps outside the image as 0, which adds
  * nothing as the reference's skipped taps. Depthwise convolutions with
- * multiplier 1 run row by row on the tensors in place.
+ * multiplier 1 run row by row on the tensors in place; those of a
+ * one-channel input (MobileNet's first layer in person_detect) are the
+ * convolution of that channel with `channels` filters, so they take the
+ * gemm path with the weights transposed.
  *
  * These paths need constant weights and bias (copied once into the SIMD
  * memory in their layouts), an input in the arena, and a multiple of four
  * output channels; anything else stays on the JavaScript kernels.
  */
 import type { PrepareContext } from '../kernel';
+import type { ConvGeometry } from './conv-params';
 import type { RuntimeTensor } from '../tensor';
 import { f32Bits } from '../wasm/f32-kernels';
 import type { SimdRuntime } from '../wasm/simd-runtime';
@@ -96,6 +100,20 @@ export function bindFloatGemm(
   bindBias(s, simd, bias);
 }
 
+/** Depthwise weights [1][fh][fw][channels] as gemm weights [channels][fh * fw] (a one-channel input). */
+export function bindFloatDepthwiseAsGemm(
+  s: FloatSimd,
+  simd: SimdRuntime,
+  weights: Float32Array,
+  bias: Float32Array | null,
+): void {
+  const t = new Float32Array(s.channels * s.depth);
+  for (let o = 0; o < s.channels; o++) {
+    for (let k = 0; k < s.depth; k++) t[o * s.depth + k] = weights[k * s.channels + o];
+  }
+  bindFloatGemm(s, simd, t, bias);
+}
+
 /** Depthwise weights keep TFLite's [1][fh][fw][channels] layout. */
 export function bindFloatDepthwise(
   s: FloatSimd,
@@ -125,4 +143,34 @@ export function runFloatGemm(s: FloatSimd, input: number, rows: number, output: 
     output,
     s.channels * 4,
   );
+}
+
+/** One output row's receptive fields, [ox][ky][kx][ic], taps outside the image as 0. */
+export function im2colFloat(
+  p: ConvGeometry,
+  x: Float32Array,
+  b: number,
+  oy: number,
+  col: Float32Array,
+): void {
+  const { inputHeight, inputWidth, inputDepth, filterHeight, filterWidth } = p;
+  const depth = filterHeight * filterWidth * inputDepth;
+  const iy0 = oy * p.strideHeight - p.padHeight;
+  for (let ox = 0; ox < p.outputWidth; ox++) {
+    const ix0 = ox * p.strideWidth - p.padWidth;
+    let k = ox * depth;
+    for (let ky = 0; ky < filterHeight; ky++) {
+      const iy = iy0 + p.dilationHeight * ky;
+      for (let kx = 0; kx < filterWidth; kx++) {
+        const ix = ix0 + p.dilationWidth * kx;
+        // plain loops: subarray() would allocate per tap
+        if (iy < 0 || iy >= inputHeight || ix < 0 || ix >= inputWidth) {
+          for (let ic = 0; ic < inputDepth; ic++) col[k++] = 0;
+        } else {
+          const at = ((b * inputHeight + iy) * inputWidth + ix) * inputDepth;
+          for (let ic = 0; ic < inputDepth; ic++) col[k++] = x[at + ic];
+        }
+      }
+    }
+  }
 }
