@@ -310,7 +310,7 @@ export const conv2d: Kernel<ConvData> = {
       const p = { ...c, activationMin, activationMax };
       const bias = optionalInput(node, 2);
       const oneGroup = c.filtersPerGroup === c.outputDepth;
-      if (!oneGroup || !floatSimdUsable(ctx, x, w, bias, c.outputDepth))
+      if (!oneGroup || !floatSimdUsable(ctx, x, w, bias, c.outputDepth, false))
         return { kind: 'float', p };
       const depth = c.filterHeight * c.filterWidth * c.inputDepth;
       const s = prepareFloatSimd(ctx, c.outputDepth, depth, activationMin, activationMax);

@@ -264,9 +264,10 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
       const p = { ...d, activationMin, activationMax };
       const bias = optionalInput(node, 2);
       const oneChannel = d.inputDepth === 1;
+      // dw_f32 reads and writes whole vectors of four channels; the gemm path takes any count
       if (
         (d.depthMultiplier !== 1 && !oneChannel) ||
-        !floatSimdUsable(ctx, x, w, bias, d.outputDepth)
+        !floatSimdUsable(ctx, x, w, bias, d.outputDepth, !oneChannel)
       ) {
         return { kind: 'float', p };
       }

@@ -13,8 +13,9 @@
  * gemm path with the weights transposed.
  *
  * These paths need constant weights and bias (copied once into the SIMD
- * memory in their layouts), an input in the arena, and a multiple of four
- * output channels; anything else stays on the JavaScript kernels.
+ * memory in their layouts) and an input in the arena, and the depthwise
+ * rows a multiple of four channels; anything else stays on the JavaScript
+ * kernels.
  */
 import type { PrepareContext } from '../kernel';
 import type { ConvGeometry } from './conv-params';
@@ -45,6 +46,7 @@ export function floatSimdUsable(
   w: RuntimeTensor,
   bias: RuntimeTensor | null,
   channels: number,
+  multipleOf4: boolean,
 ): boolean {
   return (
     ctx.simd &&
@@ -52,7 +54,7 @@ export function floatSimdUsable(
     w.isConstant &&
     (!bias || bias.isConstant) &&
     channels > 0 &&
-    channels % 4 === 0
+    (!multipleOf4 || channels % 4 === 0)
   );
 }
 

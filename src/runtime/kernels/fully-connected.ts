@@ -272,7 +272,7 @@ export const fullyConnected: Kernel<FullyConnectedData> = {
         fusedActivation(node) as ActivationName,
       );
       const p = { ...shape, activationMin, activationMax };
-      if (!floatSimdUsable(ctx, x, w, bias, shape.outputDepth)) return { kind: 'float', p };
+      if (!floatSimdUsable(ctx, x, w, bias, shape.outputDepth, false)) return { kind: 'float', p };
       const s = prepareFloatSimd(
         ctx,
         shape.outputDepth,

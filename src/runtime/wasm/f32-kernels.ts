@@ -10,7 +10,7 @@
  * the last bits of float (well within the 1e-5 the float goldens allow).
  *
  * gemm_f32: out[r][o] = clamp(sum_k x[r][k] * w[o][k] + bias[o]) for r < rows
- *   and o < channels (a multiple of 4). Weights are packed by groups of eight
+ *   and o < channels (the last group stored lane by lane). Weights are packed by groups of eight
  *   channels, [group][k][8] (zero past the last channel), so one pass reads
  *   two vectors per k for eight channels of four rows (a single row for the
  *   last rows), each x splatted once.
@@ -36,6 +36,7 @@ function gemmF32(): FunctionBuilder {
   const wp = f.local('i32');
   const kp = f.local('i32');
   const pass = f.local('i32');
+  const left = f.local('i32');
   const xr = [0, 1, 2, 3].map(() => f.local('i32'));
   const acc = [0, 1, 2, 3].map(() => [f.local('v128'), f.local('v128')]);
   const wv = [f.local('v128'), f.local('v128')];
@@ -79,16 +80,34 @@ function gemmF32(): FunctionBuilder {
             f.get(acc[r][h]).get(bv[h]).f32x4Add().get(vmin).f32x4Pmax().get(vmax).f32x4Pmin();
             f.set(acc[r][h]);
           }
-          const addr = () =>
-            f.get(out).get(row).i32(r).i32Add().get(outStride).i32Mul().i32Add().get(o).i32(4);
-          addr();
-          f.i32Mul().i32Add().get(acc[r][0]).v128Store(0);
-          // the second half only when eight channels remain (channels are a multiple of 4)
-          f.get(channels).get(o).i32Sub().i32(8).i32GeS();
-          f.if(() => {
-            addr();
-            f.i32Mul().i32Add().get(acc[r][1]).v128Store(16);
-          });
+          const addr = () => {
+            f.get(out).get(row).i32(r).i32Add().get(outStride).i32Mul().i32Add();
+            f.get(o).i32(4).i32Mul().i32Add();
+          };
+          // whole vectors while four channels remain, then lane by lane
+          for (let h = 0; h < 2; h++) {
+            f.get(channels)
+              .get(o)
+              .i32Sub()
+              .i32(4 * h)
+              .i32Sub()
+              .set(left);
+            f.get(left).i32(4).i32GeS();
+            f.if(
+              () => {
+                addr();
+                f.get(acc[r][h]).v128Store(16 * h);
+              },
+              () =>
+                f.block(() => {
+                  for (let lane = 0; lane < 3; lane++) {
+                    f.get(left).i32(lane).i32LeS().brIf(0);
+                    addr();
+                    f.get(acc[r][h]).v128Store32Lane(lane, 16 * h + 4 * lane);
+                  }
+                }),
+            );
+          }
         }
         f.get(o).i32(8).i32Add().set(o);
         f.get(wp).get(depthBytes).i32(8).i32Mul().i32Add().set(wp);
