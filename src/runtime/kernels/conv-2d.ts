@@ -42,7 +42,17 @@ import {
   runFloatGemm,
   type FloatSimd,
 } from './float-simd';
-import { hybridConv, prepareHybrid, quantizeHybridInput, type HybridData } from './hybrid';
+import {
+  bindHybridGemm,
+  hybridConv,
+  hybridGemmUsable,
+  prepareHybrid,
+  prepareHybridGemm,
+  quantizeHybridInput,
+  runHybridGemm,
+  type HybridData,
+  type HybridGemm,
+} from './hybrid';
 
 export interface ConvParams extends ConvGeometry {
   filterInputDepth: number;
@@ -195,7 +205,7 @@ interface ConvSimd {
 
 type ConvData =
   | { kind: 'float'; p: ConvFloatParams; simd?: ConvFloatSimd }
-  | { kind: 'hybrid'; p: ConvParams; h: HybridData }
+  | { kind: 'hybrid'; p: ConvParams; h: HybridData; gemm?: HybridGemm; col?: number }
   | { kind: 'quantized'; p: ConvQuantParams; simd?: ConvSimd };
 
 function groupedParams(node: NodeContext, g: ConvGeometry): ConvParams {
@@ -302,7 +312,17 @@ export const conv2d: Kernel<ConvData> = {
       const b = optionalInput(node, 2);
       const scheme = 'per-channel-asymmetric';
       const h = prepareHybrid(node, ctx, w, b, c.outputDepth, c.batches, perBatch, scheme);
-      return { kind: 'hybrid', p: c, h };
+      if (!hybridGemmUsable(ctx, w, b)) return { kind: 'hybrid', p: c, h };
+      const gemm = prepareHybridGemm(
+        ctx,
+        c.outputDepth,
+        c.filterHeight * c.filterWidth * c.inputDepth,
+      );
+      const pointwise =
+        c.filterHeight === 1 && c.filterWidth === 1 && c.strideHeight === 1 && c.strideWidth === 1;
+      if (pointwise) return { kind: 'hybrid', p: c, h, gemm };
+      const col = ctx.requestSimdScratch('int8', c.outputWidth * gemm.depth8);
+      return { kind: 'hybrid', p: c, h, gemm, col };
     }
     if (x.type === 'float32') {
       expectType(node, w, 'float32');
@@ -331,6 +351,11 @@ export const conv2d: Kernel<ConvData> = {
     return { kind: 'quantized', p, simd: { gemm, pointwise, scratch } };
   },
   bind(node, data, simd) {
+    if (data.kind === 'hybrid' && data.gemm) {
+      const bias = node.inputs[2];
+      const b = bias ? (bias.data as Float32Array) : null;
+      bindHybridGemm(data.gemm, simd, node.inputs[1]!.data as Int8Array, b);
+    }
     if (data.kind === 'float' && data.simd) {
       const bias = node.inputs[2];
       const b = bias ? (bias.data as Float32Array) : null;
@@ -356,6 +381,10 @@ export const conv2d: Kernel<ConvData> = {
     if (data.kind === 'hybrid') {
       const q = node.scratch[data.h.scratch] as Int8Array;
       quantizeHybridInput(data.h, x as Float32Array, q);
+      if (data.gemm?.runtime) {
+        hybridConvSimd(data.p, data.h, data.gemm, node.scratch, data.col, q, y as Float32Array);
+        return;
+      }
       const bias = node.inputs[2];
       hybridConv(
         data.h,
@@ -415,23 +444,7 @@ function convSimd(
   for (let b = 0; b < p.batches; b++) {
     for (let oy = 0; oy < p.outputHeight; oy++) {
       // One output row's receptive fields, taps outside the image as the zero point.
-      rt.kernels.im2col(
-        x.byteOffset + b * inBatch,
-        p.inputHeight,
-        p.inputWidth,
-        p.inputDepth,
-        p.filterHeight,
-        p.filterWidth,
-        p.strideWidth,
-        p.dilationHeight,
-        p.dilationWidth,
-        oy * p.strideHeight - p.padHeight,
-        p.padWidth,
-        p.outputWidth,
-        col.byteOffset,
-        s.gemm.depth8,
-        -p.inputOffset,
-      );
+      im2colInt8(rt, p, x.byteOffset + b * inBatch, oy, col, s.gemm.depth8, -p.inputOffset);
       const out = y.byteOffset + (b * p.outputHeight + oy) * rowBytes;
       runSimdGemm(
         rt,
@@ -446,4 +459,69 @@ function convSimd(
       );
     }
   }
+}
+
+/** Hybrid convolution on gemm_hybrid: the quantized input in place (1x1 stride 1) or im2col rows. */
+function hybridConvSimd(
+  p: ConvParams,
+  h: HybridData,
+  g: HybridGemm,
+  scratch: unknown[],
+  colSlot: number | undefined,
+  q: Int8Array,
+  y: Float32Array,
+): void {
+  const inBatch = p.inputHeight * p.inputWidth * p.inputDepth;
+  const rowBytes = p.outputWidth * p.outputDepth * 4;
+  for (let b = 0; b < p.batches; b++) {
+    if (colSlot === undefined) {
+      const rows = p.inputHeight * p.inputWidth;
+      runHybridGemm(
+        g,
+        h,
+        b,
+        q.byteOffset + b * inBatch,
+        p.inputDepth,
+        rows,
+        y.byteOffset + b * rows * p.outputDepth * 4,
+      );
+      continue;
+    }
+    const col = scratch[colSlot] as Int8Array;
+    for (let oy = 0; oy < p.outputHeight; oy++) {
+      // taps outside the image hold the batch's zero point: (q - zero point) adds 0
+      im2colInt8(g.runtime!, p, q.byteOffset + b * inBatch, oy, col, g.depth8, h.inputOffset[b]);
+      const out = y.byteOffset + (b * p.outputHeight + oy) * rowBytes;
+      runHybridGemm(g, h, b, col.byteOffset, g.depth8, p.outputWidth, out);
+    }
+  }
+}
+
+/** wasm im2col_int8: output row `oy`'s receptive fields into `col` (rows of depth8), outside taps = `fill`. */
+function im2colInt8(
+  rt: SimdRuntime,
+  p: ConvParams,
+  input: number,
+  oy: number,
+  col: Int8Array,
+  depth8: number,
+  fill: number,
+): void {
+  rt.kernels.im2col(
+    input,
+    p.inputHeight,
+    p.inputWidth,
+    p.inputDepth,
+    p.filterHeight,
+    p.filterWidth,
+    p.strideWidth,
+    p.dilationHeight,
+    p.dilationWidth,
+    oy * p.strideHeight - p.padHeight,
+    p.padWidth,
+    p.outputWidth,
+    col.byteOffset,
+    depth8,
+    fill,
+  );
 }

@@ -41,10 +41,15 @@ import {
   type FloatSimd,
 } from './float-simd';
 import {
+  bindHybridGemm,
   hybridFullyConnected,
+  hybridGemmUsable,
   prepareHybrid,
+  prepareHybridGemm,
   quantizeHybridInput,
+  runHybridGemm,
   type HybridData,
+  type HybridGemm,
 } from './hybrid';
 
 export interface FullyConnectedShape {
@@ -130,7 +135,7 @@ export function fullyConnectedQuantized(
 
 type FullyConnectedData =
   | { kind: 'float'; p: FullyConnectedFloatParams; simd?: FloatSimd }
-  | { kind: 'hybrid'; p: FullyConnectedShape; h: HybridData }
+  | { kind: 'hybrid'; p: FullyConnectedShape; h: HybridData; gemm?: HybridGemm }
   | { kind: 'quantized'; p: FullyConnectedQuantParams; gemm?: SimdGemm; simd?: SimdRuntime };
 
 function shapeOf(node: NodeContext): FullyConnectedShape {
@@ -258,7 +263,9 @@ export const fullyConnected: Kernel<FullyConnectedData> = {
         shape.accumDepth,
         scheme,
       );
-      return { kind: 'hybrid', p: shape, h };
+      if (!hybridGemmUsable(ctx, w, b)) return { kind: 'hybrid', p: shape, h };
+      const gemm = prepareHybridGemm(ctx, shape.outputDepth, shape.accumDepth);
+      return { kind: 'hybrid', p: shape, h, gemm };
     }
     if (x.type === 'float32') {
       expectType(node, w, 'float32');
@@ -292,6 +299,11 @@ export const fullyConnected: Kernel<FullyConnectedData> = {
       : { kind: 'quantized', p };
   },
   bind(node, data, simd) {
+    if (data.kind === 'hybrid' && data.gemm) {
+      const bias = node.inputs[2];
+      const b = bias ? (bias.data as Float32Array) : null;
+      bindHybridGemm(data.gemm, simd, node.inputs[1]!.data as Int8Array, b);
+    }
     if (data.kind === 'float' && data.simd) {
       const bias = node.inputs[2];
       const b = bias ? (bias.data as Float32Array) : null;
@@ -314,6 +326,23 @@ export const fullyConnected: Kernel<FullyConnectedData> = {
     if (data.kind === 'hybrid') {
       const q = node.scratch[data.h.scratch] as Int8Array;
       quantizeHybridInput(data.h, node.inputs[0]!.data as Float32Array, q);
+      const { gemm, p } = data;
+      if (gemm?.runtime) {
+        const y = node.outputs[0].data;
+        for (let b = 0; b < p.batches; b++) {
+          const col = q.byteOffset + b * p.accumDepth;
+          runHybridGemm(
+            gemm,
+            data.h,
+            b,
+            col,
+            p.accumDepth,
+            1,
+            y.byteOffset + b * p.outputDepth * 4,
+          );
+        }
+        return;
+      }
       const bias = node.inputs[2];
       hybridFullyConnected(
         data.h,

@@ -38,6 +38,8 @@ import type { RuntimeTensor } from '../tensor';
 import type { ActivationName } from '../../tflite/model';
 import { tapEnd, tapStart } from './padding';
 import type { ConvGeometry } from './conv-params';
+import type { SimdRuntime } from '../wasm/simd-runtime';
+import { f32Bits } from '../wasm/f32-kernels';
 
 export interface HybridData {
   asymmetric: boolean;
@@ -333,4 +335,108 @@ export function hybridDepthwise(
       y[outBase + oc] = hybridOutput(scaled, bv, d.activationMin, d.activationMax);
     }
   });
+}
+
+/**
+ * The WebAssembly SIMD path of hybrid FULLY_CONNECTED and CONV_2D (one
+ * group): wasm/int8-kernels.ts gemm_hybrid computes the same int32 sums and
+ * the same float32 steps as hybridFullyConnected/hybridConv. Rows sharing
+ * one input quantization (a batch) run in one call; the per-channel scale
+ * float(input_scale * filter_scale) is written for each batch.
+ */
+export interface HybridGemm {
+  channels: number;
+  depth: number;
+  depth8: number;
+  weights: number;
+  rowsum: number;
+  scale: number;
+  bias: number;
+  scaleView: Float32Array;
+  runtime?: SimdRuntime;
+}
+
+const ceil4 = (n: number) => Math.ceil(n / 4) * 4;
+
+/** Whether the SIMD path applies: constant weights and bias. */
+export function hybridGemmUsable(
+  ctx: PrepareContext,
+  filter: RuntimeTensor,
+  bias: RuntimeTensor | null,
+): boolean {
+  return ctx.simd && filter.isConstant && (!bias || bias.isConstant);
+}
+
+export function prepareHybridGemm(
+  ctx: PrepareContext,
+  channels: number,
+  depth: number,
+): HybridGemm {
+  const depth8 = Math.ceil(depth / 8) * 8;
+  ctx.reservePersistent(ceil4(channels) * depth8);
+  for (let i = 0; i < 3; i++) ctx.reservePersistent(ceil4(channels) * 4);
+  return {
+    channels,
+    depth,
+    depth8,
+    weights: 0,
+    rowsum: 0,
+    scale: 0,
+    bias: 0,
+    scaleView: new Float32Array(0),
+  };
+}
+
+/** Copies the weights (rows of depth8), their row sums and the bias into the SIMD memory. */
+export function bindHybridGemm(
+  g: HybridGemm,
+  simd: SimdRuntime,
+  weights: Int8Array,
+  bias: Float32Array | null,
+): void {
+  const c4 = ceil4(g.channels);
+  g.weights = simd.alloc(c4 * g.depth8);
+  const w = simd.int8(g.weights, c4 * g.depth8);
+  const rowsum = new Int32Array(c4);
+  for (let o = 0; o < g.channels; o++) {
+    const row = weights.subarray(o * g.depth, (o + 1) * g.depth);
+    w.set(row, o * g.depth8);
+    for (let k = 0; k < g.depth; k++) rowsum[o] += row[k];
+  }
+  g.rowsum = simd.int32Array(rowsum);
+  g.scale = simd.alloc(c4 * 4);
+  g.scaleView = new Float32Array(simd.buffer, g.scale, c4);
+  g.bias = simd.alloc(c4 * 4);
+  if (bias) new Float32Array(simd.buffer, g.bias, c4).set(bias.subarray(0, g.channels));
+  g.runtime = simd;
+}
+
+/** gemm_hybrid over `rows` rows of batch `b`'s quantized input at byte offset `col`. */
+export function runHybridGemm(
+  g: HybridGemm,
+  d: HybridData,
+  b: number,
+  col: number,
+  colStride: number,
+  rows: number,
+  out: number,
+): void {
+  const inScale = d.inputScale[b];
+  for (let o = 0; o < g.channels; o++) g.scaleView[o] = f32(inScale * d.filterScale[o]);
+  g.runtime!.kernels.gemmHybrid(
+    col,
+    colStride,
+    rows,
+    g.weights,
+    g.depth8,
+    g.channels,
+    g.rowsum,
+    d.inputOffset[b],
+    g.scale,
+    g.bias,
+    f32Bits(d.activationMin),
+    f32Bits(d.activationMax),
+    out,
+    g.channels * 4,
+  );
 }

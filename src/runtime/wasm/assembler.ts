@@ -243,6 +243,10 @@ export class FunctionBuilder {
   f32x4Add(): this {
     return this.simd(0xe4);
   }
+  /** f32x4.convert_i32x4_s: each int32 lane to the nearest float32 (as C++ static_cast<float>). */
+  f32x4ConvertI32x4s(): this {
+    return this.simd(0xfa);
+  }
   f32x4Mul(): this {
     return this.simd(0xe6);
   }
