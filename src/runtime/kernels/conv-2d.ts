@@ -498,9 +498,9 @@ function hybridConvSimd(
 }
 
 /** wasm im2col_int8: output row `oy`'s receptive fields into `col` (rows of depth8), outside taps = `fill`. */
-function im2colInt8(
+export function im2colInt8(
   rt: SimdRuntime,
-  p: ConvParams,
+  p: ConvGeometry,
   input: number,
   oy: number,
   col: Int8Array,

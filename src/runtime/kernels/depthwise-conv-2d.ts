@@ -26,10 +26,12 @@ import {
   multiplyByQuantizedMultiplier64,
 } from '../quant/multiplier';
 import { convGeometry, type ConvGeometry } from './conv-params';
+import { im2colInt8 } from './conv-2d';
 import { tapEnd, tapStart } from './padding';
 import { biasValues, perChannelMultipliers } from './quant-params';
 import type { SimdRuntime } from '../wasm/simd-runtime';
 import {
+  runDepthwiseRows,
   bindFloatDepthwise,
   bindFloatDepthwiseAsGemm,
   im2colFloat,
@@ -38,7 +40,21 @@ import {
   prepareFloatSimd,
   type FloatSimd,
 } from './float-simd';
-import { hybridDepthwise, prepareHybrid, quantizeHybridInput, type HybridData } from './hybrid';
+import {
+  bindHybridDepthwise,
+  bindHybridGemm,
+  hybridDepthwise,
+  hybridGemmUsable,
+  prepareHybrid,
+  prepareHybridDepthwise,
+  prepareHybridGemm,
+  quantizeHybridInput,
+  runHybridDepthwise,
+  runHybridGemm,
+  type HybridData,
+  type HybridDepthwise,
+  type HybridGemm,
+} from './hybrid';
 import { packRequantParams, requantParamsBytes } from '../wasm/int8-kernels';
 
 export interface DepthwiseParams extends ConvGeometry {
@@ -165,7 +181,15 @@ interface DepthwiseSimd {
 }
 
 type DepthwiseData =
-  | { kind: 'hybrid'; p: DepthwiseParams; h: HybridData }
+  | {
+      kind: 'hybrid';
+      p: DepthwiseParams;
+      h: HybridData;
+      simd?: HybridDepthwise;
+      /** A one-channel input: gemm_hybrid over im2col rows (scratch slot `col`). */
+      gemm?: HybridGemm;
+      col?: number;
+    }
   | { kind: 'float'; p: DepthwiseFloatParams; simd?: FloatSimd; im2col?: number }
   | { kind: 'quantized'; p: DepthwiseQuantParams; simd?: DepthwiseSimd };
 
@@ -256,7 +280,16 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
       const perBatch = d.inputHeight * d.inputWidth * d.inputDepth;
       const b = optionalInput(node, 2);
       const h = prepareHybrid(node, ctx, w, b, d.outputDepth, d.batches, perBatch, 'asymmetric');
-      return { kind: 'hybrid', p: d, h };
+      const simdable = d.depthMultiplier === 1 && d.outputDepth % 4 === 0;
+      const taps = d.filterHeight * d.filterWidth;
+      if (d.inputDepth === 1 && hybridGemmUsable(ctx, w, b)) {
+        const gemm = prepareHybridGemm(ctx, d.outputDepth, taps);
+        const col = ctx.requestSimdScratch('int8', d.outputWidth * gemm.depth8);
+        return { kind: 'hybrid', p: d, h, gemm, col };
+      }
+      if (!simdable || !hybridGemmUsable(ctx, w, b)) return { kind: 'hybrid', p: d, h };
+      const simd = prepareHybridDepthwise(ctx, d.outputDepth, d.filterHeight * d.filterWidth);
+      return { kind: 'hybrid', p: d, h, simd };
     }
     if (x.type === 'float32') {
       expectType(node, w, 'float32');
@@ -304,6 +337,23 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
     return { kind: 'quantized', p, simd };
   },
   bind(node, data, simd) {
+    if (data.kind === 'hybrid' && data.simd) {
+      const bias = node.inputs[2];
+      const b = bias ? (bias.data as Float32Array) : null;
+      bindHybridDepthwise(data.simd, simd, data.h, node.inputs[1]!.data as Int8Array, b);
+    }
+    if (data.kind === 'hybrid' && data.gemm) {
+      const bias = node.inputs[2];
+      const b = bias ? (bias.data as Float32Array) : null;
+      // [1][fh][fw][channels] as gemm rows [channels][fh * fw]
+      const w = node.inputs[1]!.data as Int8Array;
+      const { channels, depth } = data.gemm;
+      const t = new Int8Array(channels * depth);
+      for (let o = 0; o < channels; o++) {
+        for (let k = 0; k < depth; k++) t[o * depth + k] = w[k * channels + o];
+      }
+      bindHybridGemm(data.gemm, simd, t, b);
+    }
     if (data.kind === 'float' && data.simd) {
       const bias = node.inputs[2];
       const b = bias ? (bias.data as Float32Array) : null;
@@ -351,6 +401,15 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
     if (data.kind === 'hybrid') {
       const q = node.scratch[data.h.scratch] as Int8Array;
       quantizeHybridInput(data.h, x as Float32Array, q);
+      if (data.simd?.runtime) {
+        runHybridDepthwise(data.simd, data.h, data.p, q, y as Float32Array);
+        return;
+      }
+      if (data.gemm?.runtime) {
+        const col = node.scratch[data.col!] as Int8Array;
+        hybridOneChannelSimd(data.p, data.h, data.gemm, col, q, y as Float32Array);
+        return;
+      }
       const bias = node.inputs[2];
       const b = bias ? (bias.data as Float32Array) : null;
       hybridDepthwise(data.h, data.p, q, w as Int8Array, b, y as Float32Array);
@@ -470,34 +529,18 @@ function depthwiseFloatSimd(
   x: Float32Array,
   y: Float32Array,
 ): void {
-  const c = p.outputDepth;
-  const inBatch = p.inputHeight * p.inputWidth * c * 4;
-  const rowBytes = p.outputWidth * c * 4;
-  for (let b = 0; b < p.batches; b++) {
-    for (let oy = 0; oy < p.outputHeight; oy++) {
-      const iy0 = oy * p.strideHeight - p.padHeight;
-      s.runtime!.kernels.dwF32(
-        x.byteOffset + b * inBatch,
-        p.inputWidth,
-        c,
-        s.weights,
-        p.filterWidth,
-        p.strideWidth,
-        p.dilationHeight,
-        p.dilationWidth,
-        iy0,
-        tapStart(iy0, p.dilationHeight, p.filterHeight),
-        tapEnd(iy0, p.dilationHeight, p.filterHeight, p.inputHeight),
-        p.padWidth,
-        y.byteOffset + (b * p.outputHeight + oy) * rowBytes,
-        0,
-        p.outputWidth,
-        s.bias,
-        s.minBits,
-        s.maxBits,
-      );
-    }
-  }
+  const rt = s.runtime!;
+  const bits = [s.minBits, s.maxBits];
+  runDepthwiseRows(
+    rt.kernels.dwF32,
+    p,
+    x.byteOffset,
+    4,
+    s.weights,
+    s.bias,
+    y.byteOffset,
+    () => bits,
+  );
 }
 
 /** Float depthwise of a one-channel input: im2col rows of fh * fw taps times [channels][taps] weights. */
@@ -518,6 +561,27 @@ function depthwiseOneChannelSimd(
         p.outputWidth,
         y.byteOffset + (b * p.outputHeight + oy) * rowBytes,
       );
+    }
+  }
+}
+
+/** Hybrid depthwise of a one-channel input: int8 im2col rows times [channels][taps] weights. */
+function hybridOneChannelSimd(
+  p: DepthwiseParams,
+  h: HybridData,
+  g: HybridGemm,
+  col: Int8Array,
+  q: Int8Array,
+  y: Float32Array,
+): void {
+  const inBatch = p.inputHeight * p.inputWidth;
+  const rowBytes = p.outputWidth * p.outputDepth * 4;
+  for (let b = 0; b < p.batches; b++) {
+    for (let oy = 0; oy < p.outputHeight; oy++) {
+      // taps outside the image hold the batch's zero point: (q - zero point) adds 0
+      im2colInt8(g.runtime!, p, q.byteOffset + b * inBatch, oy, col, g.depth8, h.inputOffset[b]);
+      const out = y.byteOffset + (b * p.outputHeight + oy) * rowBytes;
+      runHybridGemm(g, h, b, col.byteOffset, g.depth8, p.outputWidth, out, true);
     }
   }
 }

@@ -19,6 +19,7 @@
  */
 import type { PrepareContext } from '../kernel';
 import type { ConvGeometry } from './conv-params';
+import { tapEnd, tapStart } from './padding';
 import type { RuntimeTensor } from '../tensor';
 import { f32Bits } from '../wasm/f32-kernels';
 import type { SimdRuntime } from '../wasm/simd-runtime';
@@ -173,6 +174,51 @@ export function im2colFloat(
           for (let ic = 0; ic < inputDepth; ic++) col[k++] = x[at + ic];
         }
       }
+    }
+  }
+}
+
+/**
+ * Runs a depthwise row kernel (dw_f32, dw_hybrid) over every output row:
+ * (input of the batch, inW, c, weights, fw, sw, dh, dw, iy0, ky0, ky1, padW,
+ * output row, 0, outW, bias, ...extra(batch)); `inputBytes` per input value.
+ */
+export function runDepthwiseRows(
+  kernel: (...args: number[]) => void,
+  p: ConvGeometry,
+  input: number,
+  inputBytes: number,
+  weights: number,
+  bias: number,
+  output: number,
+  extra: (batch: number) => number[],
+): void {
+  const c = p.outputDepth;
+  const inBatch = p.inputHeight * p.inputWidth * c * inputBytes;
+  const rowBytes = p.outputWidth * c * 4;
+  for (let b = 0; b < p.batches; b++) {
+    const more = extra(b);
+    for (let oy = 0; oy < p.outputHeight; oy++) {
+      const iy0 = oy * p.strideHeight - p.padHeight;
+      kernel(
+        input + b * inBatch,
+        p.inputWidth,
+        c,
+        weights,
+        p.filterWidth,
+        p.strideWidth,
+        p.dilationHeight,
+        p.dilationWidth,
+        iy0,
+        tapStart(iy0, p.dilationHeight, p.filterHeight),
+        tapEnd(iy0, p.dilationHeight, p.filterHeight, p.inputHeight),
+        p.padWidth,
+        output + (b * p.outputHeight + oy) * rowBytes,
+        0,
+        p.outputWidth,
+        bias,
+        ...more,
+      );
     }
   }
 }

@@ -40,6 +40,7 @@ import { tapEnd, tapStart } from './padding';
 import type { ConvGeometry } from './conv-params';
 import type { SimdRuntime } from '../wasm/simd-runtime';
 import { f32Bits } from '../wasm/f32-kernels';
+import { runDepthwiseRows } from './float-simd';
 
 export interface HybridData {
   asymmetric: boolean;
@@ -420,9 +421,13 @@ export function runHybridGemm(
   colStride: number,
   rows: number,
   out: number,
+  depthwise = false,
 ): void {
   const inScale = d.inputScale[b];
-  for (let o = 0; o < g.channels; o++) g.scaleView[o] = f32(inScale * d.filterScale[o]);
+  // depthwise: (acc * input scale) * filter scale, so the filter scales alone; else their product
+  for (let o = 0; o < g.channels; o++) {
+    g.scaleView[o] = depthwise ? d.filterScale[o] : f32(inScale * d.filterScale[o]);
+  }
   g.runtime!.kernels.gemmHybrid(
     col,
     colStride,
@@ -438,5 +443,65 @@ export function runHybridGemm(
     f32Bits(d.activationMax),
     out,
     g.channels * 4,
+    depthwise ? f32Bits(inScale) : 0,
   );
+}
+
+/** The WebAssembly SIMD path of hybrid DEPTHWISE_CONV_2D (multiplier 1, channels a multiple of 4). */
+export interface HybridDepthwise {
+  channels: number;
+  taps: number;
+  weights: number;
+  fscale: number;
+  bias: number;
+  runtime?: SimdRuntime;
+}
+
+export function prepareHybridDepthwise(
+  ctx: PrepareContext,
+  channels: number,
+  taps: number,
+): HybridDepthwise {
+  ctx.reservePersistent(taps * channels + 16); // the kernel's 8-byte loads read 4 past the end
+  ctx.reservePersistent(channels * 4);
+  ctx.reservePersistent(channels * 4);
+  return { channels, taps, weights: 0, fscale: 0, bias: 0 };
+}
+
+export function bindHybridDepthwise(
+  g: HybridDepthwise,
+  simd: SimdRuntime,
+  d: HybridData,
+  weights: Int8Array,
+  bias: Float32Array | null,
+): void {
+  const n = g.taps * g.channels;
+  g.weights = simd.alloc(n + 16);
+  simd.int8(g.weights, n).set(weights.subarray(0, n));
+  g.fscale = simd.alloc(g.channels * 4);
+  new Float32Array(simd.buffer, g.fscale, g.channels).set(d.filterScale);
+  g.bias = simd.alloc(g.channels * 4);
+  if (bias) new Float32Array(simd.buffer, g.bias, g.channels).set(bias.subarray(0, g.channels));
+  g.runtime = simd;
+}
+
+/** dw_hybrid row by row over every batch of the quantized input `q`. */
+export function runHybridDepthwise(
+  g: HybridDepthwise,
+  d: HybridData,
+  p: ConvGeometry,
+  q: Int8Array,
+  y: Float32Array,
+): void {
+  const minBits = f32Bits(d.activationMin);
+  const maxBits = f32Bits(d.activationMax);
+  const extra = (b: number) => [
+    g.fscale,
+    f32Bits(d.inputScale[b]),
+    d.inputOffset[b],
+    minBits,
+    maxBits,
+  ];
+  const rt = g.runtime!;
+  runDepthwiseRows(rt.kernels.dwHybrid, p, q.byteOffset, 1, g.weights, g.bias, y.byteOffset, extra);
 }

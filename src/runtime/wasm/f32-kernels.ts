@@ -18,6 +18,8 @@
  *   convolution with depth multiplier 1, four channels per vector (channels
  *   a multiple of 4); taps outside the image are skipped as in the
  *   reference; the caller passes the row's vertical tap range.
+ * dw_hybrid: dw_f32 for the hybrid depthwise (kernels/hybrid.ts): int8
+ *   input and weights, int32 sums, the float32 steps of the real runtime.
  * Clamping uses pmax/pmin, which are C++'s std::max/std::min lane by lane.
  */
 import { FunctionBuilder } from './assembler';
@@ -137,12 +139,27 @@ function gemmF32(): FunctionBuilder {
   return f;
 }
 
-function dwF32(): FunctionBuilder {
-  // (x, inW, c, w, fw, sw, dh, dw, iy0, ky0, ky1, padW, out, ox0, ox1, bias, minBits, maxBits)
-  // x: the batch's input; out: the output row; the row's taps ky0 <= ky < ky1 are inside the image
-  const f = new FunctionBuilder('dw_f32', new Array(18).fill('i32'), []);
-  const [x, inW, c, w, fw, sw, dh, dw, iy0, ky0, ky1, padW, out, ox0, ox1, bias, minBits, maxBits] =
-    Array.from({ length: 18 }, (_, i) => i);
+/**
+ * One output row of a depthwise convolution with depth multiplier 1, four
+ * channels per vector; dw_f32 and dw_hybrid differ only in the element size
+ * of input and weights, the tap's multiply-add and the finishing of the four
+ * sums. Parameters (x, inW, c, w, fw, sw, dh, dw, iy0, ky0, ky1, padW, out,
+ * ox0, ox1, bias, ...extra): x the batch's input, out the output row, the
+ * row's taps ky0 <= ky < ky1 inside the image.
+ */
+function depthwiseRow(
+  name: string,
+  extra: number,
+  elementBytes: 1 | 4,
+  init: (f: FunctionBuilder) => void,
+  tap: (f: FunctionBuilder, xp: number, wp: number, acc: number) => void,
+  finish: (f: FunctionBuilder, acc: number, ch: number, bias: number) => void,
+): FunctionBuilder {
+  const f = new FunctionBuilder(name, new Array(16 + extra).fill('i32'), []);
+  const [x, inW, c, w, fw, sw, dh, dw, iy0, ky0, ky1, padW, out, ox0, ox1, bias] = Array.from(
+    { length: 16 },
+    (_, i) => i,
+  );
   const ox = f.local('i32');
   const ix0 = f.local('i32');
   const kx0 = f.local('i32');
@@ -152,16 +169,12 @@ function dwF32(): FunctionBuilder {
   const kx = f.local('i32');
   const xp = f.local('i32');
   const wpp = f.local('i32');
-  const cBytes = f.local('i32');
+  const rowBytes = f.local('i32');
   const xStep = f.local('i32');
   const acc = f.local('v128');
-  const vmin = f.local('v128');
-  const vmax = f.local('v128');
-
-  f.get(minBits).i32x4Splat().set(vmin);
-  f.get(maxBits).i32x4Splat().set(vmax);
-  f.get(c).i32(4).i32Mul().set(cBytes);
-  f.get(dw).get(cBytes).i32Mul().set(xStep);
+  init(f);
+  f.get(c).i32(elementBytes).i32Mul().set(rowBytes);
+  f.get(dw).get(rowBytes).i32Mul().set(xStep);
   f.get(ox0).set(ox);
   f.block(() =>
     f.loop(() => {
@@ -188,32 +201,25 @@ function dwF32(): FunctionBuilder {
       f.i32(0).set(ch);
       f.block(() =>
         f.loop(() => {
-          f.get(ch).get(cBytes).i32GeS().brIf(1);
+          f.get(ch).get(c).i32GeS().brIf(1);
           f.v128Zero().set(acc);
           f.get(ky0).set(ky);
           f.block(() =>
             f.loop(() => {
               f.get(ky).get(ky1).i32GeS().brIf(1);
-              // xp = x + ((iy * inW + ix0 + kx0 * dw) * c) * 4 + ch; wpp = w + ((ky * fw + kx0) * c) * 4 + ch
+              // xp = x + ((iy * inW + ix0 + kx0 * dw) * c + ch) * size; wpp = w + ((ky * fw + kx0) * c + ch) * size
               f.get(iy0).get(ky).get(dh).i32Mul().i32Add().get(inW).i32Mul();
-              f.get(ix0).i32Add().get(kx0).get(dw).i32Mul().i32Add().get(cBytes).i32Mul();
-              f.get(x).i32Add().get(ch).i32Add().set(xp);
-              f.get(ky).get(fw).i32Mul().get(kx0).i32Add().get(cBytes).i32Mul();
-              f.get(w).i32Add().get(ch).i32Add().set(wpp);
+              f.get(ix0).i32Add().get(kx0).get(dw).i32Mul().i32Add().get(c).i32Mul();
+              f.get(ch).i32Add().i32(elementBytes).i32Mul().get(x).i32Add().set(xp);
+              f.get(ky).get(fw).i32Mul().get(kx0).i32Add().get(c).i32Mul();
+              f.get(ch).i32Add().i32(elementBytes).i32Mul().get(w).i32Add().set(wpp);
               f.get(kx0).set(kx);
               f.block(() =>
                 f.loop(() => {
                   f.get(kx).get(kx1).i32GeS().brIf(1);
-                  f.get(acc)
-                    .get(xp)
-                    .v128Load(0)
-                    .get(wpp)
-                    .v128Load(0)
-                    .f32x4Mul()
-                    .f32x4Add()
-                    .set(acc);
+                  tap(f, xp, wpp, acc);
                   f.get(xp).get(xStep).i32Add().set(xp);
-                  f.get(wpp).get(cBytes).i32Add().set(wpp);
+                  f.get(wpp).get(rowBytes).i32Add().set(wpp);
                   f.get(kx).i32(1).i32Add().set(kx);
                   f.br(0);
                 }),
@@ -222,10 +228,11 @@ function dwF32(): FunctionBuilder {
               f.br(0);
             }),
           );
-          f.get(out).get(ox).get(cBytes).i32Mul().i32Add().get(ch).i32Add();
-          f.get(acc).get(bias).get(ch).i32Add().v128Load(0).f32x4Add();
-          f.get(vmin).f32x4Pmax().get(vmax).f32x4Pmin().v128Store(0);
-          f.get(ch).i32(16).i32Add().set(ch);
+          // the address of the four outputs, then the finished vector, then the store
+          f.get(out).get(ox).get(c).i32Mul().get(ch).i32Add().i32(4).i32Mul().i32Add();
+          finish(f, acc, ch, bias);
+          f.v128Store();
+          f.get(ch).i32(4).i32Add().set(ch);
           f.br(0);
         }),
       );
@@ -236,9 +243,67 @@ function dwF32(): FunctionBuilder {
   return f;
 }
 
+/** (…, bias, minBits, maxBits): clamp(sum x * w + bias) in float32. */
+function dwF32(): FunctionBuilder {
+  let vmin = 0;
+  let vmax = 0;
+  return depthwiseRow(
+    'dw_f32',
+    2,
+    4,
+    (f) => {
+      vmin = f.local('v128');
+      vmax = f.local('v128');
+      f.get(16).i32x4Splat().set(vmin);
+      f.get(17).i32x4Splat().set(vmax);
+    },
+    (f, xp, wp, acc) =>
+      f.get(acc).get(xp).v128Load().get(wp).v128Load().f32x4Mul().f32x4Add().set(acc),
+    (f, acc, ch, bias) => {
+      f.get(acc).get(bias).get(ch).i32(4).i32Mul().i32Add().v128Load().f32x4Add();
+      f.get(vmin).f32x4Pmax().get(vmax).f32x4Pmin();
+    },
+  );
+}
+
+/**
+ * (…, bias, fscale, inScaleBits, offset, minBits, maxBits): int8 input with
+ * zero point `offset` and int8 weights; clamp(float(sum w * (q - offset)) *
+ * in_scale * fscale[c] + bias[c]), float32 steps left to right.
+ */
+function dwHybrid(): FunctionBuilder {
+  const locals = { off: 0, inScale: 0, vmin: 0, vmax: 0 };
+  return depthwiseRow(
+    'dw_hybrid',
+    5,
+    1,
+    (f) => {
+      for (const [i, k] of (['inScale', 'off', 'vmin', 'vmax'] as const).entries()) {
+        locals[k] = f.local('v128');
+        f.get(17 + i)
+          .i32x4Splat()
+          .set(locals[k]);
+      }
+    },
+    (f, xp, wp, acc) => {
+      // four int8 lanes widened to int32 (the loads read 8 bytes, the upper 4 unused)
+      f.get(acc);
+      f.get(xp).i16x8Load8x8s().i32x4ExtendLowI16x8s().get(locals.off).i32x4Sub();
+      f.get(wp).i16x8Load8x8s().i32x4ExtendLowI16x8s();
+      f.i32x4Mul().i32x4Add().set(acc);
+    },
+    (f, acc, ch, bias) => {
+      f.get(acc).f32x4ConvertI32x4s().get(locals.inScale).f32x4Mul();
+      f.get(16).get(ch).i32(4).i32Mul().i32Add().v128Load().f32x4Mul();
+      f.get(bias).get(ch).i32(4).i32Mul().i32Add().v128Load().f32x4Add();
+      f.get(locals.vmin).f32x4Pmax().get(locals.vmax).f32x4Pmin();
+    },
+  );
+}
+
 /** The float32 kernels' builders, assembled into the SIMD module with the int8 ones. */
 export function f32KernelBuilders(): FunctionBuilder[] {
-  return [gemmF32(), dwF32()];
+  return [gemmF32(), dwF32(), dwHybrid()];
 }
 
 /** The bits of a float32, for passing a float to the kernels as an i32 (v128 lanes are untyped). */

@@ -312,14 +312,18 @@ function gemmInt8(): FunctionBuilder {
  * (kernels/hybrid.ts), with a float output instead of a requantized one:
  *   acc = sum_k w[o][k] * q[r][k] - offset * rowsum[o]   (int32, exact)
  *   out[r][o] = clamp(float(acc) * scale[o] + bias[o])    (float32 steps)
+ * or, for a depthwise convolution (inScaleBits, the bits of a non-zero
+ * float32, given), clamp(float(acc) * in_scale * scale[o] + bias[o]) left to right
  * for rows sharing one input quantization (offset, scales); `scale` holds
  * float(input_scale * filter_scale[o]) per channel. Weights as gemm_int8's
  * (rows of depth8, zero padded, channels padded to 4); scale, rowsum and
  * bias padded to a multiple of 4 channels.
  */
 function gemmHybrid(): FunctionBuilder {
-  // (col, colStride, rows, w, depth8, channels, rowsum, offset, scale, bias, minBits, maxBits, out, outStride)
-  const f = new FunctionBuilder('gemm_hybrid', new Array(14).fill('i32'), []);
+  // (col, colStride, rows, w, depth8, channels, rowsum, offset, scale, bias, minBits, maxBits, out, outStride, inScaleBits)
+  // inScaleBits != 0: the depthwise order, float(acc) * in_scale * scale[o] with scale the filter scales
+  const f = new FunctionBuilder('gemm_hybrid', new Array(15).fill('i32'), []);
+  const inScaleBits = 14;
   const [col, colStride, rows, w, depth8, channels, rowsum, offset, scale, bias] = Array.from(
     { length: 10 },
     (_, i) => i,
@@ -371,7 +375,10 @@ function gemmHybrid(): FunctionBuilder {
           reduce4(f, a, t0, t1, a[0]);
           // acc - offset * rowsum, to float, * scale, + bias, clamp
           f.get(a[0]).get(off).get(rowsum).get(o).i32(4).i32Mul().i32Add().v128Load();
-          f.i32x4Mul().i32x4Sub().f32x4ConvertI32x4s();
+          f.i32x4Mul().i32x4Sub().f32x4ConvertI32x4s().set(a[1]);
+          f.get(inScaleBits);
+          f.if(() => f.get(a[1]).get(inScaleBits).i32x4Splat().f32x4Mul().set(a[1]));
+          f.get(a[1]);
           f.get(scale).get(o).i32(4).i32Mul().i32Add().v128Load().f32x4Mul();
           f.get(bias).get(o).i32(4).i32Mul().i32Add().v128Load().f32x4Add();
           f.get(vmin).f32x4Pmax().get(vmax).f32x4Pmin().set(a[0]);
@@ -962,6 +969,7 @@ export interface Int8Kernels {
   /** int8 x int8 with a float output: the hybrid kernels' gemm. */
   gemmHybrid: (...args: number[]) => void;
   dwF32: (...args: number[]) => void;
+  dwHybrid: (...args: number[]) => void;
 }
 
 let cachedModule: WebAssembly.Module | null | undefined;
@@ -1004,5 +1012,6 @@ export function instantiateInt8Kernels(memory: WebAssembly.Memory): Int8Kernels 
     gemmF32: instance.exports.gemm_f32 as (...args: number[]) => void,
     gemmHybrid: instance.exports.gemm_hybrid as (...args: number[]) => void,
     dwF32: instance.exports.dw_f32 as (...args: number[]) => void,
+    dwHybrid: instance.exports.dw_hybrid as (...args: number[]) => void,
   };
 }
