@@ -7,8 +7,20 @@
  * and every kernel's prepare() runs, computing its OpData and asking for
  * scratch memory. The arena is planned afterwards from the tensors' lifetimes
  * and these scratch requests (memory.ts).
+ *
+ * A DEQUANTIZE of a constant (the float16 weights of a float16-quantized
+ * model) is evaluated here, once, by its own kernel, into memory of its own:
+ * its output becomes a constant for the kernels prepared after it and is not
+ * planned in the arena, as full TFLite's dequantize.cc makes such an output
+ * kArenaRwPersistent and fills it on the first Eval only.
  */
-import { elementCount, opName, operatorName, type TfliteModel } from '../tflite/model';
+import {
+  BuiltinOperator,
+  elementCount,
+  opName,
+  operatorName,
+  type TfliteModel,
+} from '../tflite/model';
 import { KernelError, type Kernel, type NodeContext } from './kernel';
 import type { OpResolver } from './resolver';
 import { elementBytes, emptyView, viewAs, type RuntimeTensor } from './tensor';
@@ -51,6 +63,8 @@ export interface PreparedGraph {
   persistentBytes: number;
   /** Size of the SIMD scratch region: the largest one operator asked for. */
   simdScratchBytes: number;
+  /** Tensors computed once here (DEQUANTIZE of constants): constants from now on, not planned. */
+  folded: number[];
 }
 
 export interface PrepareOptions {
@@ -121,6 +135,7 @@ export function prepareGraph(
   let simdScratchBytes = 0;
   const scratch: ScratchRequest[] = [];
   const nodes: PreparedNode[] = [];
+  const folded: number[] = [];
   sg.operators.forEach((op, index) => {
     const kernel = kernels[index];
     if (!kernel) return;
@@ -170,6 +185,11 @@ export function prepareGraph(
         reservePersistent,
         requestSimdScratch,
       });
+      if (foldable(code.builtinCode, node, sg.outputs, mine.length + simdScratch.length)) {
+        foldNode(kernel, node, data);
+        folded.push(op.outputs[0]);
+        return;
+      }
       nodes.push({ kernel, node, data, scratch: mine, scratchSlots: slots, simdScratch });
       simdScratchBytes = Math.max(simdScratchBytes, simdBytes);
     } catch (err) {
@@ -181,5 +201,31 @@ export function prepareGraph(
       persistentBytes = persistentBefore;
     }
   });
-  return { tensors, nodes, scratch, persistentBytes, simdScratchBytes };
+  return { tensors, nodes, scratch, persistentBytes, simdScratchBytes, folded };
+}
+
+/** A DEQUANTIZE whose input is constant, whose output is neither a model output nor a variable, and that needs no scratch. */
+function foldable(
+  code: number,
+  node: NodeContext,
+  subgraphOutputs: readonly number[],
+  scratchCount: number,
+): boolean {
+  if (code !== BuiltinOperator.DEQUANTIZE || scratchCount > 0) return false;
+  const out = node.outputs[0];
+  return (
+    node.inputs.every((t) => !t || t.isConstant) &&
+    node.outputs.length === 1 &&
+    !out.isVariable &&
+    !subgraphOutputs.includes(out.index)
+  );
+}
+
+/** Runs the operator once on its constant inputs into a buffer of its own; the output becomes a constant. */
+function foldNode(kernel: Kernel, node: NodeContext, data: unknown): void {
+  const out = node.outputs[0];
+  const count = elementCount(out.shape);
+  out.data = viewAs(out.type, new ArrayBuffer(count * elementBytes(out.type)), 0, count);
+  kernel.eval(node, data);
+  out.isConstant = true;
 }

@@ -54,6 +54,8 @@ export class Interpreter {
   readonly tensors: RuntimeTensor[];
   /** Bytes held outside the arena by variable tensors (TFLM keeps them in the arena's persistent tail). */
   readonly variableBytes: number;
+  /** Bytes of the constants computed once at load (DEQUANTIZE of float16 weights), outside the arena. */
+  readonly foldedBytes: number;
   private readonly nodes: PreparedNode[];
   private readonly inputTensors: RuntimeTensor[];
   private readonly outputTensors: RuntimeTensor[];
@@ -74,7 +76,7 @@ export class Interpreter {
     this.tensors = graph.tensors;
     this.nodes = graph.nodes;
 
-    this.layout = planArena(model, 0, options.planner, graph.scratch);
+    this.layout = planArena(model, 0, options.planner, graph.scratch, graph.folded);
     if (options.maxArenaBytes !== undefined && this.layout.arenaBytes > options.maxArenaBytes) {
       throw new UnsupportedError(
         `model needs a ${this.layout.arenaBytes}-byte arena; the limit is ${options.maxArenaBytes}`,
@@ -88,6 +90,7 @@ export class Interpreter {
     );
     const bytesOf = (t: RuntimeTensor) => elementCount(t.shape) * elementBytes(t.type);
     this.variableBytes = unplanned.reduce((sum, t) => sum + bytesOf(t), 0);
+    this.foldedBytes = graph.folded.reduce((sum, t) => sum + bytesOf(this.tensors[t]), 0);
     this.persistentBytes = graph.persistentBytes + graph.simdScratchBytes;
     this.simd =
       graph.persistentBytes > 0 || graph.simdScratchBytes > 0

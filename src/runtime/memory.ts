@@ -67,25 +67,34 @@ export function tensorLifetimes(subgraph: SubGraphDef): { first: number[]; last:
 }
 
 /**
- * Plans the arena. `scratch` are the kernels' scratch requests; when omitted
- * they are collected by preparing every supported operator the way a default
- * Interpreter does (so `inspect` reports the arena the interpreter allocates).
+ * Plans the arena. `scratch` are the kernels' scratch requests and `folded`
+ * the tensors prepare computed once (graph.ts), which are not planned; when
+ * `scratch` is omitted both are collected by preparing every supported
+ * operator the way a default Interpreter does (so `inspect` reports the arena
+ * the interpreter allocates).
  */
 export function planArena(
   model: TfliteModel,
   subgraphIndex = 0,
   planner: MemoryPlanner = new GreedyMemoryPlanner(),
   scratch?: readonly ScratchRequest[],
+  folded: readonly number[] = [],
 ): ArenaLayout {
   const sg = model.subgraphs[subgraphIndex];
-  const scratchRequests =
-    scratch ?? prepareGraph(model, allOpsResolver(), subgraphIndex, { lenient: true }).scratch;
+  let scratchRequests = scratch;
+  let foldedTensors = folded;
+  if (!scratchRequests) {
+    const graph = prepareGraph(model, allOpsResolver(), subgraphIndex, { lenient: true });
+    scratchRequests = graph.scratch;
+    foldedTensors = graph.folded;
+  }
+  const notPlanned = new Set(foldedTensors);
   const { first, last } = tensorLifetimes(sg);
 
   const requests: BufferRequest[] = [];
   const requestOf = new Array<number>(sg.tensors.length).fill(-1);
   sg.tensors.forEach((t, i) => {
-    if (isConstant(model, sg, i) || t.isVariable) return;
+    if (isConstant(model, sg, i) || t.isVariable || notPlanned.has(i)) return;
     const bytes = tensorByteSize(t);
     if (bytes === 0) return;
     requestOf[i] = requests.length;

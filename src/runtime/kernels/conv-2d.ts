@@ -34,6 +34,25 @@ import { tapEnd, tapStart } from './padding';
 import { biasValues, perChannelMultipliers } from './quant-params';
 import { bindSimdGemm, prepareSimdGemm, runSimdGemm, type SimdGemm } from './gemm-simd';
 import type { SimdRuntime } from '../wasm/simd-runtime';
+import {
+  bindFloatGemm,
+  floatSimdUsable,
+  prepareFloatSimd,
+  im2colFloat,
+  runFloatGemm,
+  type FloatSimd,
+} from './float-simd';
+import {
+  bindHybridGemm,
+  hybridConv,
+  hybridGemmUsable,
+  prepareHybrid,
+  prepareHybridGemm,
+  quantizeHybridInput,
+  runHybridGemm,
+  type HybridData,
+  type HybridGemm,
+} from './hybrid';
 
 export interface ConvParams extends ConvGeometry {
   filterInputDepth: number;
@@ -146,6 +165,35 @@ export function convQuantized(
   }
 }
 
+interface ConvFloatSimd {
+  s: FloatSimd;
+  /** 1x1 stride 1: the input rows are the gemm rows; else im2col per output row. */
+  pointwise: boolean;
+  scratch: number;
+}
+
+function convFloatSimd(
+  p: ConvFloatParams,
+  c: ConvFloatSimd,
+  scratch: unknown[],
+  x: Float32Array,
+  y: Float32Array,
+): void {
+  if (c.pointwise) {
+    runFloatGemm(c.s, x.byteOffset, p.batches * p.inputHeight * p.inputWidth, y.byteOffset);
+    return;
+  }
+  const col = scratch[c.scratch] as Float32Array;
+  const rowBytes = p.outputWidth * p.outputDepth * 4;
+  for (let b = 0; b < p.batches; b++) {
+    for (let oy = 0; oy < p.outputHeight; oy++) {
+      im2colFloat(p, x, b, oy, col);
+      const out = y.byteOffset + (b * p.outputHeight + oy) * rowBytes;
+      runFloatGemm(c.s, col.byteOffset, p.outputWidth, out);
+    }
+  }
+}
+
 interface ConvSimd {
   gemm: SimdGemm;
   /** 1x1 stride 1: the input rows are the gemm rows; else im2col per output row. */
@@ -156,7 +204,8 @@ interface ConvSimd {
 }
 
 type ConvData =
-  | { kind: 'float'; p: ConvFloatParams }
+  | { kind: 'float'; p: ConvFloatParams; simd?: ConvFloatSimd }
+  | { kind: 'hybrid'; p: ConvParams; h: HybridData; gemm?: HybridGemm; col?: number }
   | { kind: 'quantized'; p: ConvQuantParams; simd?: ConvSimd };
 
 function groupedParams(node: NodeContext, g: ConvGeometry): ConvParams {
@@ -254,10 +303,41 @@ export const conv2d: Kernel<ConvData> = {
     }
     expectType(node, x, 'float32', 'int8', 'int16');
     const c = groupedParams(node, convGeometry(node));
+    if (x.type === 'float32' && w.type === 'int8') {
+      // Dynamic-range weights (hybrid.ts): the whole image of a batch is one quantized slice.
+      if (c.filtersPerGroup !== c.outputDepth) {
+        throw new KernelError(node, 'grouped hybrid convolutions are not supported');
+      }
+      const perBatch = c.inputHeight * c.inputWidth * c.inputDepth;
+      const b = optionalInput(node, 2);
+      const scheme = 'per-channel-asymmetric';
+      const h = prepareHybrid(node, ctx, w, b, c.outputDepth, c.batches, perBatch, scheme);
+      if (!hybridGemmUsable(ctx, w, b)) return { kind: 'hybrid', p: c, h };
+      const gemm = prepareHybridGemm(
+        ctx,
+        c.outputDepth,
+        c.filterHeight * c.filterWidth * c.inputDepth,
+      );
+      const pointwise =
+        c.filterHeight === 1 && c.filterWidth === 1 && c.strideHeight === 1 && c.strideWidth === 1;
+      if (pointwise) return { kind: 'hybrid', p: c, h, gemm };
+      const col = ctx.requestSimdScratch('int8', c.outputWidth * gemm.depth8);
+      return { kind: 'hybrid', p: c, h, gemm, col };
+    }
     if (x.type === 'float32') {
       expectType(node, w, 'float32');
       const [activationMin, activationMax] = floatActivationRange(fusedActivation(node));
-      return { kind: 'float', p: { ...c, activationMin, activationMax } };
+      const p = { ...c, activationMin, activationMax };
+      const bias = optionalInput(node, 2);
+      const oneGroup = c.filtersPerGroup === c.outputDepth;
+      if (!oneGroup || !floatSimdUsable(ctx, x, w, bias, c.outputDepth, false))
+        return { kind: 'float', p };
+      const depth = c.filterHeight * c.filterWidth * c.inputDepth;
+      const s = prepareFloatSimd(ctx, c.outputDepth, depth, activationMin, activationMax);
+      const pointwise =
+        c.filterHeight === 1 && c.filterWidth === 1 && c.strideHeight === 1 && c.strideWidth === 1;
+      const scratch = pointwise ? -1 : ctx.requestSimdScratch('float32', c.outputWidth * depth);
+      return { kind: 'float', p, simd: { s, pointwise, scratch } };
     }
     const p = prepareQuantized(node, c);
     if (!ctx.simd || x.type !== 'int8' || c.filtersPerGroup !== c.outputDepth) {
@@ -271,6 +351,16 @@ export const conv2d: Kernel<ConvData> = {
     return { kind: 'quantized', p, simd: { gemm, pointwise, scratch } };
   },
   bind(node, data, simd) {
+    if (data.kind === 'hybrid' && data.gemm) {
+      const bias = node.inputs[2];
+      const b = bias ? (bias.data as Float32Array) : null;
+      bindHybridGemm(data.gemm, simd, node.inputs[1]!.data as Int8Array, b);
+    }
+    if (data.kind === 'float' && data.simd) {
+      const bias = node.inputs[2];
+      const b = bias ? (bias.data as Float32Array) : null;
+      bindFloatGemm(data.simd.s, simd, node.inputs[1]!.data as Float32Array, b);
+    }
     if (data.kind !== 'quantized' || !data.simd) return;
     const p = data.p;
     bindSimdGemm(
@@ -288,7 +378,25 @@ export const conv2d: Kernel<ConvData> = {
     const x = node.inputs[0]!.data;
     const w = node.inputs[1]!.data;
     const y = node.outputs[0].data;
-    if (data.kind === 'float') {
+    if (data.kind === 'hybrid') {
+      const q = node.scratch[data.h.scratch] as Int8Array;
+      quantizeHybridInput(data.h, x as Float32Array, q);
+      if (data.gemm?.runtime) {
+        hybridConvSimd(data.p, data.h, data.gemm, node.scratch, data.col, q, y as Float32Array);
+        return;
+      }
+      const bias = node.inputs[2];
+      hybridConv(
+        data.h,
+        data.p,
+        q,
+        w as Int8Array,
+        bias ? (bias.data as Float32Array) : null,
+        y as Float32Array,
+      );
+    } else if (data.kind === 'float' && data.simd?.s.runtime) {
+      convFloatSimd(data.p, data.simd, node.scratch, x as Float32Array, y as Float32Array);
+    } else if (data.kind === 'float') {
       const bias = node.inputs[2];
       convFloat(
         data.p,
@@ -336,23 +444,7 @@ function convSimd(
   for (let b = 0; b < p.batches; b++) {
     for (let oy = 0; oy < p.outputHeight; oy++) {
       // One output row's receptive fields, taps outside the image as the zero point.
-      rt.kernels.im2col(
-        x.byteOffset + b * inBatch,
-        p.inputHeight,
-        p.inputWidth,
-        p.inputDepth,
-        p.filterHeight,
-        p.filterWidth,
-        p.strideWidth,
-        p.dilationHeight,
-        p.dilationWidth,
-        oy * p.strideHeight - p.padHeight,
-        p.padWidth,
-        p.outputWidth,
-        col.byteOffset,
-        s.gemm.depth8,
-        -p.inputOffset,
-      );
+      im2colInt8(rt, p, x.byteOffset + b * inBatch, oy, col, s.gemm.depth8, -p.inputOffset);
       const out = y.byteOffset + (b * p.outputHeight + oy) * rowBytes;
       runSimdGemm(
         rt,
@@ -367,4 +459,69 @@ function convSimd(
       );
     }
   }
+}
+
+/** Hybrid convolution on gemm_hybrid: the quantized input in place (1x1 stride 1) or im2col rows. */
+function hybridConvSimd(
+  p: ConvParams,
+  h: HybridData,
+  g: HybridGemm,
+  scratch: unknown[],
+  colSlot: number | undefined,
+  q: Int8Array,
+  y: Float32Array,
+): void {
+  const inBatch = p.inputHeight * p.inputWidth * p.inputDepth;
+  const rowBytes = p.outputWidth * p.outputDepth * 4;
+  for (let b = 0; b < p.batches; b++) {
+    if (colSlot === undefined) {
+      const rows = p.inputHeight * p.inputWidth;
+      runHybridGemm(
+        g,
+        h,
+        b,
+        q.byteOffset + b * inBatch,
+        p.inputDepth,
+        rows,
+        y.byteOffset + b * rows * p.outputDepth * 4,
+      );
+      continue;
+    }
+    const col = scratch[colSlot] as Int8Array;
+    for (let oy = 0; oy < p.outputHeight; oy++) {
+      // taps outside the image hold the batch's zero point: (q - zero point) adds 0
+      im2colInt8(g.runtime!, p, q.byteOffset + b * inBatch, oy, col, g.depth8, h.inputOffset[b]);
+      const out = y.byteOffset + (b * p.outputHeight + oy) * rowBytes;
+      runHybridGemm(g, h, b, col.byteOffset, g.depth8, p.outputWidth, out);
+    }
+  }
+}
+
+/** wasm im2col_int8: output row `oy`'s receptive fields into `col` (rows of depth8), outside taps = `fill`. */
+export function im2colInt8(
+  rt: SimdRuntime,
+  p: ConvGeometry,
+  input: number,
+  oy: number,
+  col: Int8Array,
+  depth8: number,
+  fill: number,
+): void {
+  rt.kernels.im2col(
+    input,
+    p.inputHeight,
+    p.inputWidth,
+    p.inputDepth,
+    p.filterHeight,
+    p.filterWidth,
+    p.strideWidth,
+    p.dilationHeight,
+    p.dilationWidth,
+    oy * p.strideHeight - p.padHeight,
+    p.padWidth,
+    p.outputWidth,
+    col.byteOffset,
+    depth8,
+    fill,
+  );
 }

@@ -26,9 +26,35 @@ import {
   multiplyByQuantizedMultiplier64,
 } from '../quant/multiplier';
 import { convGeometry, type ConvGeometry } from './conv-params';
+import { im2colInt8 } from './conv-2d';
 import { tapEnd, tapStart } from './padding';
 import { biasValues, perChannelMultipliers } from './quant-params';
 import type { SimdRuntime } from '../wasm/simd-runtime';
+import {
+  runDepthwiseRows,
+  bindFloatDepthwise,
+  bindFloatDepthwiseAsGemm,
+  im2colFloat,
+  runFloatGemm,
+  floatSimdUsable,
+  prepareFloatSimd,
+  type FloatSimd,
+} from './float-simd';
+import {
+  bindHybridDepthwise,
+  bindHybridGemm,
+  hybridDepthwise,
+  hybridGemmUsable,
+  prepareHybrid,
+  prepareHybridDepthwise,
+  prepareHybridGemm,
+  quantizeHybridInput,
+  runHybridDepthwise,
+  runHybridGemm,
+  type HybridData,
+  type HybridDepthwise,
+  type HybridGemm,
+} from './hybrid';
 import { packRequantParams, requantParamsBytes } from '../wasm/int8-kernels';
 
 export interface DepthwiseParams extends ConvGeometry {
@@ -155,7 +181,16 @@ interface DepthwiseSimd {
 }
 
 type DepthwiseData =
-  | { kind: 'float'; p: DepthwiseFloatParams }
+  | {
+      kind: 'hybrid';
+      p: DepthwiseParams;
+      h: HybridData;
+      simd?: HybridDepthwise;
+      /** A one-channel input: gemm_hybrid over im2col rows (scratch slot `col`). */
+      gemm?: HybridGemm;
+      col?: number;
+    }
+  | { kind: 'float'; p: DepthwiseFloatParams; simd?: FloatSimd; im2col?: number }
   | { kind: 'quantized'; p: DepthwiseQuantParams; simd?: DepthwiseSimd };
 
 function depthwiseParams(node: NodeContext, g: ConvGeometry): DepthwiseParams {
@@ -240,10 +275,45 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
     }
     expectType(node, x, 'float32', 'int8', 'int16');
     const d = depthwiseParams(node, convGeometry(node));
+    if (x.type === 'float32' && w.type === 'int8') {
+      // Dynamic-range weights (hybrid.ts): always per channel, asymmetric per batch image.
+      const perBatch = d.inputHeight * d.inputWidth * d.inputDepth;
+      const b = optionalInput(node, 2);
+      const h = prepareHybrid(node, ctx, w, b, d.outputDepth, d.batches, perBatch, 'asymmetric');
+      const simdable = d.depthMultiplier === 1 && d.outputDepth % 4 === 0;
+      const taps = d.filterHeight * d.filterWidth;
+      if (d.inputDepth === 1 && hybridGemmUsable(ctx, w, b)) {
+        const gemm = prepareHybridGemm(ctx, d.outputDepth, taps);
+        const col = ctx.requestSimdScratch('int8', d.outputWidth * gemm.depth8);
+        return { kind: 'hybrid', p: d, h, gemm, col };
+      }
+      if (!simdable || !hybridGemmUsable(ctx, w, b)) return { kind: 'hybrid', p: d, h };
+      const simd = prepareHybridDepthwise(ctx, d.outputDepth, d.filterHeight * d.filterWidth);
+      return { kind: 'hybrid', p: d, h, simd };
+    }
     if (x.type === 'float32') {
       expectType(node, w, 'float32');
       const [activationMin, activationMax] = floatActivationRange(fusedActivation(node));
-      return { kind: 'float', p: { ...d, activationMin, activationMax } };
+      const p = { ...d, activationMin, activationMax };
+      const bias = optionalInput(node, 2);
+      const oneChannel = d.inputDepth === 1;
+      // dw_f32 reads and writes whole vectors of four channels; the gemm path takes any count
+      if (
+        (d.depthMultiplier !== 1 && !oneChannel) ||
+        !floatSimdUsable(ctx, x, w, bias, d.outputDepth, !oneChannel)
+      ) {
+        return { kind: 'float', p };
+      }
+      const taps = d.filterHeight * d.filterWidth;
+      const s = prepareFloatSimd(ctx, d.outputDepth, taps, activationMin, activationMax);
+      if (!oneChannel) return { kind: 'float', p, simd: s };
+      // a one-channel input: the convolution of that channel with every filter (gemm, float-simd.ts)
+      return {
+        kind: 'float',
+        p,
+        simd: s,
+        im2col: ctx.requestSimdScratch('float32', d.outputWidth * taps),
+      };
     }
     const p = prepareQuantized(node, d);
     // Depth multiplier 1, or one input channel that every output channel reads.
@@ -267,6 +337,30 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
     return { kind: 'quantized', p, simd };
   },
   bind(node, data, simd) {
+    if (data.kind === 'hybrid' && data.simd) {
+      const bias = node.inputs[2];
+      const b = bias ? (bias.data as Float32Array) : null;
+      bindHybridDepthwise(data.simd, simd, data.h, node.inputs[1]!.data as Int8Array, b);
+    }
+    if (data.kind === 'hybrid' && data.gemm) {
+      const bias = node.inputs[2];
+      const b = bias ? (bias.data as Float32Array) : null;
+      // [1][fh][fw][channels] as gemm rows [channels][fh * fw]
+      const w = node.inputs[1]!.data as Int8Array;
+      const { channels, depth } = data.gemm;
+      const t = new Int8Array(channels * depth);
+      for (let o = 0; o < channels; o++) {
+        for (let k = 0; k < depth; k++) t[o * depth + k] = w[k * channels + o];
+      }
+      bindHybridGemm(data.gemm, simd, t, b);
+    }
+    if (data.kind === 'float' && data.simd) {
+      const bias = node.inputs[2];
+      const b = bias ? (bias.data as Float32Array) : null;
+      const w = node.inputs[1]!.data as Float32Array;
+      if (data.im2col === undefined) bindFloatDepthwise(data.simd, simd, w, b);
+      else bindFloatDepthwiseAsGemm(data.simd, simd, w, b);
+    }
     if (data.kind !== 'quantized') return;
     const p = data.p;
     if (!data.simd) return;
@@ -304,7 +398,29 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
     const x = node.inputs[0]!.data;
     const w = node.inputs[1]!.data;
     const y = node.outputs[0].data;
-    if (data.kind === 'float') {
+    if (data.kind === 'hybrid') {
+      const q = node.scratch[data.h.scratch] as Int8Array;
+      quantizeHybridInput(data.h, x as Float32Array, q);
+      if (data.simd?.runtime) {
+        runHybridDepthwise(data.simd, data.h, data.p, q, y as Float32Array);
+        return;
+      }
+      if (data.gemm?.runtime) {
+        const col = node.scratch[data.col!] as Int8Array;
+        hybridOneChannelSimd(data.p, data.h, data.gemm, col, q, y as Float32Array);
+        return;
+      }
+      const bias = node.inputs[2];
+      const b = bias ? (bias.data as Float32Array) : null;
+      hybridDepthwise(data.h, data.p, q, w as Int8Array, b, y as Float32Array);
+    } else if (data.kind === 'float' && data.simd?.runtime) {
+      if (data.im2col === undefined) {
+        depthwiseFloatSimd(data.p, data.simd, x as Float32Array, y as Float32Array);
+      } else {
+        const col = node.scratch[data.im2col] as Float32Array;
+        depthwiseOneChannelSimd(data.p, data.simd, col, x as Float32Array, y as Float32Array);
+      }
+    } else if (data.kind === 'float') {
       const bias = node.inputs[2];
       depthwiseConvFloat(
         data.p,
@@ -402,6 +518,70 @@ function depthwiseSimd(
         p.quantizedActivationMax,
       );
       generic(input, iy0, out, oxB, p.outputWidth);
+    }
+  }
+}
+
+/** Float depthwise, multiplier 1: one dw_f32 call per output row (wasm/f32-kernels.ts). */
+function depthwiseFloatSimd(
+  p: DepthwiseFloatParams,
+  s: FloatSimd,
+  x: Float32Array,
+  y: Float32Array,
+): void {
+  const rt = s.runtime!;
+  const bits = [s.minBits, s.maxBits];
+  runDepthwiseRows(
+    rt.kernels.dwF32,
+    p,
+    x.byteOffset,
+    4,
+    s.weights,
+    s.bias,
+    y.byteOffset,
+    () => bits,
+  );
+}
+
+/** Float depthwise of a one-channel input: im2col rows of fh * fw taps times [channels][taps] weights. */
+function depthwiseOneChannelSimd(
+  p: DepthwiseFloatParams,
+  s: FloatSimd,
+  col: Float32Array,
+  x: Float32Array,
+  y: Float32Array,
+): void {
+  const rowBytes = p.outputWidth * p.outputDepth * 4;
+  for (let b = 0; b < p.batches; b++) {
+    for (let oy = 0; oy < p.outputHeight; oy++) {
+      im2colFloat(p, x, b, oy, col);
+      runFloatGemm(
+        s,
+        col.byteOffset,
+        p.outputWidth,
+        y.byteOffset + (b * p.outputHeight + oy) * rowBytes,
+      );
+    }
+  }
+}
+
+/** Hybrid depthwise of a one-channel input: int8 im2col rows times [channels][taps] weights. */
+function hybridOneChannelSimd(
+  p: DepthwiseParams,
+  h: HybridData,
+  g: HybridGemm,
+  col: Int8Array,
+  q: Int8Array,
+  y: Float32Array,
+): void {
+  const inBatch = p.inputHeight * p.inputWidth;
+  const rowBytes = p.outputWidth * p.outputDepth * 4;
+  for (let b = 0; b < p.batches; b++) {
+    for (let oy = 0; oy < p.outputHeight; oy++) {
+      // taps outside the image hold the batch's zero point: (q - zero point) adds 0
+      im2colInt8(g.runtime!, p, q.byteOffset + b * inBatch, oy, col, g.depth8, h.inputOffset[b]);
+      const out = y.byteOffset + (b * p.outputHeight + oy) * rowBytes;
+      runHybridGemm(g, h, b, col.byteOffset, g.depth8, p.outputWidth, out, true);
     }
   }
 }

@@ -33,6 +33,24 @@ import {
 import { biasValues, perChannelMultipliers, perTensorConvMultiplier } from './quant-params';
 import { bindSimdGemm, prepareSimdGemm, runSimdGemm, type SimdGemm } from './gemm-simd';
 import type { SimdRuntime } from '../wasm/simd-runtime';
+import {
+  bindFloatGemm,
+  floatSimdUsable,
+  prepareFloatSimd,
+  runFloatGemm,
+  type FloatSimd,
+} from './float-simd';
+import {
+  bindHybridGemm,
+  hybridFullyConnected,
+  hybridGemmUsable,
+  prepareHybrid,
+  prepareHybridGemm,
+  quantizeHybridInput,
+  runHybridGemm,
+  type HybridData,
+  type HybridGemm,
+} from './hybrid';
 
 export interface FullyConnectedShape {
   batches: number;
@@ -116,7 +134,8 @@ export function fullyConnectedQuantized(
 }
 
 type FullyConnectedData =
-  | { kind: 'float'; p: FullyConnectedFloatParams }
+  | { kind: 'float'; p: FullyConnectedFloatParams; simd?: FloatSimd }
+  | { kind: 'hybrid'; p: FullyConnectedShape; h: HybridData; gemm?: HybridGemm }
   | { kind: 'quantized'; p: FullyConnectedQuantParams; gemm?: SimdGemm; simd?: SimdRuntime };
 
 function shapeOf(node: NodeContext): FullyConnectedShape {
@@ -230,19 +249,45 @@ export const fullyConnected: Kernel<FullyConnectedData> = {
     }
     expectType(node, x, 'float32', 'int8', 'int16');
     const shape = shapeOf(node);
+    if (x.type === 'float32' && w.type === 'int8') {
+      // Dynamic-range weights (hybrid.ts): one quantized slice per batch row.
+      const scheme = node.options?.asymmetricQuantizeInputs ? 'asymmetric' : 'symmetric';
+      const b = optionalInput(node, 2);
+      const h = prepareHybrid(
+        node,
+        ctx,
+        w,
+        b,
+        shape.outputDepth,
+        shape.batches,
+        shape.accumDepth,
+        scheme,
+      );
+      if (!hybridGemmUsable(ctx, w, b)) return { kind: 'hybrid', p: shape, h };
+      const gemm = prepareHybridGemm(ctx, shape.outputDepth, shape.accumDepth);
+      return { kind: 'hybrid', p: shape, h, gemm };
+    }
     if (x.type === 'float32') {
       expectType(node, w, 'float32');
       const bias = optionalInput(node, 2);
-      if (bias && bias.data.length !== shape.outputDepth) {
-        throw new KernelError(
-          node,
-          `bias has ${bias.data.length} values, expected ${shape.outputDepth}`,
-        );
+      // From the shape: a bias computed by an operator (a DEQUANTIZE) has no data before the arena is bound.
+      const biasCount = bias ? countOf(bias.shape) : shape.outputDepth;
+      if (biasCount !== shape.outputDepth) {
+        throw new KernelError(node, `bias has ${biasCount} values, expected ${shape.outputDepth}`);
       }
       const [activationMin, activationMax] = floatActivationRange(
         fusedActivation(node) as ActivationName,
       );
-      return { kind: 'float', p: { ...shape, activationMin, activationMax } };
+      const p = { ...shape, activationMin, activationMax };
+      if (!floatSimdUsable(ctx, x, w, bias, shape.outputDepth, false)) return { kind: 'float', p };
+      const s = prepareFloatSimd(
+        ctx,
+        shape.outputDepth,
+        shape.accumDepth,
+        activationMin,
+        activationMax,
+      );
+      return { kind: 'float', p, simd: s };
     }
     const p = prepareQuantized(node, shape);
     const bias = optionalInput(node, 2);
@@ -254,6 +299,16 @@ export const fullyConnected: Kernel<FullyConnectedData> = {
       : { kind: 'quantized', p };
   },
   bind(node, data, simd) {
+    if (data.kind === 'hybrid' && data.gemm) {
+      const bias = node.inputs[2];
+      const b = bias ? (bias.data as Float32Array) : null;
+      bindHybridGemm(data.gemm, simd, node.inputs[1]!.data as Int8Array, b);
+    }
+    if (data.kind === 'float' && data.simd) {
+      const bias = node.inputs[2];
+      const b = bias ? (bias.data as Float32Array) : null;
+      bindFloatGemm(data.simd, simd, node.inputs[1]!.data as Float32Array, b);
+    }
     if (data.kind !== 'quantized' || !data.gemm) return;
     const p = data.p;
     bindSimdGemm(
@@ -268,7 +323,39 @@ export const fullyConnected: Kernel<FullyConnectedData> = {
     data.simd = simd;
   },
   eval(node, data) {
-    if (data.kind === 'float') {
+    if (data.kind === 'hybrid') {
+      const q = node.scratch[data.h.scratch] as Int8Array;
+      quantizeHybridInput(data.h, node.inputs[0]!.data as Float32Array, q);
+      const { gemm, p } = data;
+      if (gemm?.runtime) {
+        const y = node.outputs[0].data;
+        for (let b = 0; b < p.batches; b++) {
+          const col = q.byteOffset + b * p.accumDepth;
+          runHybridGemm(
+            gemm,
+            data.h,
+            b,
+            col,
+            p.accumDepth,
+            1,
+            y.byteOffset + b * p.outputDepth * 4,
+          );
+        }
+        return;
+      }
+      const bias = node.inputs[2];
+      hybridFullyConnected(
+        data.h,
+        data.p.outputDepth,
+        q,
+        node.inputs[1]!.data as Int8Array,
+        bias ? (bias.data as Float32Array) : null,
+        node.outputs[0].data as Float32Array,
+      );
+    } else if (data.kind === 'float' && data.simd?.runtime) {
+      const { byteOffset } = node.inputs[0]!.data;
+      runFloatGemm(data.simd, byteOffset, data.p.batches, node.outputs[0].data.byteOffset);
+    } else if (data.kind === 'float') {
       const bias = node.inputs[2];
       fullyConnectedFloat(
         data.p,

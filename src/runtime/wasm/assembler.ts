@@ -236,6 +236,28 @@ export class FunctionBuilder {
   v128Store(offset = 0): this {
     return this.simdMem(0x0b, 4, offset);
   }
+  /** v128.load32_splat: one 32-bit value (an f32) in every lane. */
+  v128Load32Splat(offset = 0): this {
+    return this.simdMem(0x09, 2, offset);
+  }
+  f32x4Add(): this {
+    return this.simd(0xe4);
+  }
+  /** f32x4.convert_i32x4_s: each int32 lane to the nearest float32 (as C++ static_cast<float>). */
+  f32x4ConvertI32x4s(): this {
+    return this.simd(0xfa);
+  }
+  f32x4Mul(): this {
+    return this.simd(0xe6);
+  }
+  /** f32x4.pmin(a, b) = b < a ? b : a per lane: C++ std::min(a, b). */
+  f32x4Pmin(): this {
+    return this.simd(0xea);
+  }
+  /** f32x4.pmax(a, b) = a < b ? b : a per lane: C++ std::max(a, b). */
+  f32x4Pmax(): this {
+    return this.simd(0xeb);
+  }
   v128Zero(): this {
     this.simd(0x0c);
     this.code.push(...new Array<number>(16).fill(0));

@@ -36,6 +36,7 @@
  * instructions, unlike arithmetic ones before AVX-512) serve.
  */
 import { assembleModule, FunctionBuilder } from './assembler';
+import { f32KernelBuilders } from './f32-kernels';
 
 export const REQUANT_GROUP_BYTES = 112;
 
@@ -300,6 +301,112 @@ function gemmInt8(): FunctionBuilder {
         () => channelLoop(1),
       );
       f.get(row).i32(1).get(pass).i32Add().i32Add().set(row);
+      f.br(0);
+    }),
+  );
+  return f;
+}
+
+/**
+ * gemm_hybrid: the int8 x int8 gemm of the hybrid (dynamic-range) kernels
+ * (kernels/hybrid.ts), with a float output instead of a requantized one:
+ *   acc = sum_k w[o][k] * q[r][k] - offset * rowsum[o]   (int32, exact)
+ *   out[r][o] = clamp(float(acc) * scale[o] + bias[o])    (float32 steps)
+ * or, for a depthwise convolution (inScaleBits, the bits of a non-zero
+ * float32, given), clamp(float(acc) * in_scale * scale[o] + bias[o]) left to right
+ * for rows sharing one input quantization (offset, scales); `scale` holds
+ * float(input_scale * filter_scale[o]) per channel. Weights as gemm_int8's
+ * (rows of depth8, zero padded, channels padded to 4); scale, rowsum and
+ * bias padded to a multiple of 4 channels.
+ */
+function gemmHybrid(): FunctionBuilder {
+  // (col, colStride, rows, w, depth8, channels, rowsum, offset, scale, bias, minBits, maxBits, out, outStride, inScaleBits)
+  // inScaleBits != 0: the depthwise order, float(acc) * in_scale * scale[o] with scale the filter scales
+  const f = new FunctionBuilder('gemm_hybrid', new Array(15).fill('i32'), []);
+  const inScaleBits = 14;
+  const [col, colStride, rows, w, depth8, channels, rowsum, offset, scale, bias] = Array.from(
+    { length: 10 },
+    (_, i) => i,
+  );
+  const [minBits, maxBits, out, outStride] = [10, 11, 12, 13];
+  const row = f.local('i32');
+  const o = f.local('i32');
+  const k = f.local('i32');
+  const x0 = f.local('i32');
+  const left = f.local('i32');
+  const wp = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
+  const xv = f.local('v128');
+  const wv = f.local('v128');
+  const a = [0, 1, 2, 3].map(() => f.local('v128'));
+  const t0 = f.local('v128');
+  const t1 = f.local('v128');
+  const off = f.local('v128');
+  const vmin = f.local('v128');
+  const vmax = f.local('v128');
+  f.get(offset).i32x4Splat().set(off);
+  f.get(minBits).i32x4Splat().set(vmin);
+  f.get(maxBits).i32x4Splat().set(vmax);
+  f.i32(0).set(row);
+  f.block(() =>
+    f.loop(() => {
+      f.get(row).get(rows).i32GeS().brIf(1);
+      f.get(col).get(row).get(colStride).i32Mul().i32Add().set(x0);
+      f.i32(0).set(o);
+      f.block(() =>
+        f.loop(() => {
+          f.get(o).get(channels).i32GeS().brIf(1);
+          for (const v of a) f.v128Zero().set(v);
+          wp.forEach((p, j) =>
+            f.get(w).get(o).i32(j).i32Add().get(depth8).i32Mul().i32Add().set(p),
+          );
+          f.i32(0).set(k);
+          f.block(() =>
+            f.loop(() => {
+              f.get(k).get(depth8).i32GeS().brIf(1);
+              f.get(x0).get(k).i32Add().i16x8Load8x8s().set(xv);
+              wp.forEach((p, j) => {
+                f.get(p).get(k).i32Add().i16x8Load8x8s().set(wv);
+                f.get(a[j]).get(xv).get(wv).i32x4DotI16x8s().i32x4Add().set(a[j]);
+              });
+              f.get(k).i32(8).i32Add().set(k);
+              f.br(0);
+            }),
+          );
+          reduce4(f, a, t0, t1, a[0]);
+          // acc - offset * rowsum, to float, * scale, + bias, clamp
+          f.get(a[0]).get(off).get(rowsum).get(o).i32(4).i32Mul().i32Add().v128Load();
+          f.i32x4Mul().i32x4Sub().f32x4ConvertI32x4s().set(a[1]);
+          f.get(inScaleBits);
+          f.if(() => f.get(a[1]).get(inScaleBits).i32x4Splat().f32x4Mul().set(a[1]));
+          f.get(a[1]);
+          f.get(scale).get(o).i32(4).i32Mul().i32Add().v128Load().f32x4Mul();
+          f.get(bias).get(o).i32(4).i32Mul().i32Add().v128Load().f32x4Add();
+          f.get(vmin).f32x4Pmax().get(vmax).f32x4Pmin().set(a[0]);
+          const addr = () => {
+            f.get(out).get(row).get(outStride).i32Mul().i32Add();
+            f.get(o).i32(4).i32Mul().i32Add();
+          };
+          f.get(channels).get(o).i32Sub().set(left);
+          f.get(left).i32(4).i32GeS();
+          f.if(
+            () => {
+              addr();
+              f.get(a[0]).v128Store();
+            },
+            () =>
+              f.block(() => {
+                for (let lane = 0; lane < 3; lane++) {
+                  f.get(left).i32(lane).i32LeS().brIf(0);
+                  addr();
+                  f.get(a[0]).v128Store32Lane(lane, 4 * lane);
+                }
+              }),
+          );
+          f.get(o).i32(4).i32Add().set(o);
+          f.br(0);
+        }),
+      );
+      f.get(row).i32(1).i32Add().set(row);
       f.br(0);
     }),
   );
@@ -857,6 +964,12 @@ export interface Int8Kernels {
   im2col: (...args: number[]) => void;
   /** SVDF after its feature stage (int8 state and time weights). */
   svdf: (...args: number[]) => void;
+  /** float32 gemm and depthwise rows (f32-kernels.ts). */
+  gemmF32: (...args: number[]) => void;
+  /** int8 x int8 with a float output: the hybrid kernels' gemm. */
+  gemmHybrid: (...args: number[]) => void;
+  dwF32: (...args: number[]) => void;
+  dwHybrid: (...args: number[]) => void;
 }
 
 let cachedModule: WebAssembly.Module | null | undefined;
@@ -873,6 +986,8 @@ export function int8KernelModule(): WebAssembly.Module | null {
       dw3x3Int8(true),
       im2colInt8(),
       svdfInt8(),
+      gemmHybrid(),
+      ...f32KernelBuilders(),
     ]);
     cachedModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   } catch {
@@ -894,5 +1009,9 @@ export function instantiateInt8Kernels(memory: WebAssembly.Memory): Int8Kernels 
     dw3x3C1: instance.exports.dw3x3_int8_c1 as (...args: number[]) => void,
     im2col: instance.exports.im2col_int8 as (...args: number[]) => void,
     svdf: instance.exports.svdf_int8 as (...args: number[]) => void,
+    gemmF32: instance.exports.gemm_f32 as (...args: number[]) => void,
+    gemmHybrid: instance.exports.gemm_hybrid as (...args: number[]) => void,
+    dwF32: instance.exports.dw_f32 as (...args: number[]) => void,
+    dwHybrid: instance.exports.dw_hybrid as (...args: number[]) => void,
   };
 }
