@@ -283,10 +283,11 @@ forEachBroker('fleet delivery', (broker) => {
     assert.equal(result.outcomes.length, 100);
     const resent = result.outcomes.filter((o) => o.chunksResent > 0);
     // Unicast would take 100 publishes per chunk; fan-out takes one, plus
-    // repairs. On a loaded machine the in-process broker (aedes) can hand a
-    // few chunks to devices before they took the offer (counted "foreign"
-    // and repaired): 70 publishes for 19 chunks was seen once; a tenth of
-    // unicast's cost still proves the fan-out.
+    // repairs. On a loaded machine the ESP32-profile devices (simulated
+    // flash speed, sharing this event loop with 99 others and aedes) can
+    // acknowledge after the retransmission timeout, and the deployer repairs
+    // chunks that were only late: 70 publishes for 19 chunks was seen once
+    // (17 devices × 3 repairs). A tenth of unicast's cost still proves the fan-out.
     assert.ok(
       result.stats.chunkPublishes < result.chunks * 10,
       `${result.stats.chunkPublishes} chunk publishes for ${result.chunks} chunks × 100 devices; ` +
