@@ -697,6 +697,65 @@ export function moreOpCases(): GoldenCase[] {
       ),
     );
   }
+  // LOG_SOFTMAX (int8 output fixed at 16/256, 127) and L2_NORMALIZATION
+  // (int8 output 1/128, 0 as the converter writes it).
+  const logSoftmaxQ = (): Quantization => q(16 / 256, 127);
+  const l2Q = (): Quantization => q(1 / 128, 0);
+  const l2Options: BuiltinOptions = { type: 'L2NormOptions' };
+  for (let s = 1; s <= 3; s++) {
+    cases.push(
+      unary(8400 + s, BuiltinOperator.LOG_SOFTMAX, 'log_softmax', 'int8', logSoftmaxQ),
+      floatUnary(8450 + s, BuiltinOperator.LOG_SOFTMAX, 'log_softmax'),
+      unary(8500 + s, BuiltinOperator.L2_NORMALIZATION, 'l2_normalization', 'int8', l2Q, l2Options),
+      unary(
+        8550 + s,
+        BuiltinOperator.L2_NORMALIZATION,
+        'l2_normalization',
+        'float32',
+        () => undefined,
+        l2Options,
+      ),
+    );
+  }
+  // Wide rows: 64 values per row, so the int8 paths meet diff_min and large norms.
+  cases.push(
+    unary(
+      8404,
+      BuiltinOperator.LOG_SOFTMAX,
+      'log_softmax',
+      'int8',
+      logSoftmaxQ,
+      undefined,
+      [8, 64],
+    ),
+    unary(
+      8454,
+      BuiltinOperator.LOG_SOFTMAX,
+      'log_softmax',
+      'float32',
+      () => undefined,
+      undefined,
+      [4, 64],
+    ),
+    unary(
+      8504,
+      BuiltinOperator.L2_NORMALIZATION,
+      'l2_normalization',
+      'int8',
+      l2Q,
+      l2Options,
+      [8, 64],
+    ),
+    unary(
+      8505,
+      BuiltinOperator.L2_NORMALIZATION,
+      'l2_normalization',
+      'int8',
+      l2Q,
+      l2Options,
+      [1, 2, 3, 1],
+    ),
+  );
   cases.push(
     unary(
       8004,
