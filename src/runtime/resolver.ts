@@ -51,6 +51,7 @@ import { stridedSlice } from './kernels/strided-slice';
 import { squaredDifference } from './kernels/squared-difference';
 import { sub } from './kernels/sub';
 import { transpose } from './kernels/transpose';
+import { transposeConv } from './kernels/transpose-conv';
 import { TinymlError } from '../errors';
 
 export class OpResolver {
@@ -134,5 +135,6 @@ export function allOpsResolver(): OpResolver {
     .add(BuiltinOperator.ELU, elu)
     .add(BuiltinOperator.EXP, exp)
     .add(BuiltinOperator.LOG_SOFTMAX, logSoftmax)
-    .add(BuiltinOperator.L2_NORMALIZATION, l2Normalization);
+    .add(BuiltinOperator.L2_NORMALIZATION, l2Normalization)
+    .add(BuiltinOperator.TRANSPOSE_CONV, transposeConv);
 }
