@@ -35,7 +35,9 @@ import { elu } from './kernels/elu';
 import { expandDims } from './kernels/expand-dims';
 import { gather } from './kernels/gather';
 import { hardSwish } from './kernels/hard-swish';
+import { l2Normalization } from './kernels/l2-normalization';
 import { leakyRelu } from './kernels/leaky-relu';
+import { logSoftmax } from './kernels/log-softmax';
 import { maximum, minimum } from './kernels/maximum-minimum';
 import { pack, unpack } from './kernels/pack';
 import { prelu } from './kernels/prelu';
@@ -49,6 +51,7 @@ import { stridedSlice } from './kernels/strided-slice';
 import { squaredDifference } from './kernels/squared-difference';
 import { sub } from './kernels/sub';
 import { transpose } from './kernels/transpose';
+import { transposeConv } from './kernels/transpose-conv';
 import { TinymlError } from '../errors';
 
 export class OpResolver {
@@ -130,5 +133,8 @@ export function allOpsResolver(): OpResolver {
     .add(BuiltinOperator.SUM, sum)
     .add(BuiltinOperator.DIV, div)
     .add(BuiltinOperator.ELU, elu)
-    .add(BuiltinOperator.EXP, exp);
+    .add(BuiltinOperator.EXP, exp)
+    .add(BuiltinOperator.LOG_SOFTMAX, logSoftmax)
+    .add(BuiltinOperator.L2_NORMALIZATION, l2Normalization)
+    .add(BuiltinOperator.TRANSPOSE_CONV, transposeConv);
 }

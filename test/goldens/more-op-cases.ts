@@ -620,6 +620,76 @@ function reduce(seed: number, type: DataType, max: boolean): GoldenCase {
   return { name: `${max ? 'reduce_max' : 'sum'}_${type}_${seed}`, model };
 }
 
+/**
+ * TRANSPOSE_CONV: input [1, h, w, cin], filter [cout, kh, kw, cin], output
+ * the size a convolution with the same options would map back to the input
+ * (SAME: h * stride; VALID: (h - 1) * stride + kh); int8 with per-channel
+ * filter scales and an int32 bias, float32 with a float bias; some without bias.
+ */
+function transposeConv(seed: number, type: 'int8' | 'float32'): GoldenCase {
+  const rand = mulberry32(seed);
+  const h = randInt(rand, 1, 6);
+  const w = randInt(rand, 1, 6);
+  const cin = randInt(rand, 1, 5);
+  const cout = randInt(rand, 1, 6);
+  const kh = randInt(rand, 1, 5);
+  const kw = randInt(rand, 1, 5);
+  const strideH = randInt(rand, 1, 2);
+  const strideW = randInt(rand, 1, 3);
+  const padding = seed % 2 === 0 ? 'SAME' : 'VALID';
+  const outH = padding === 'SAME' ? h * strideH : (h - 1) * strideH + kh;
+  const outW = padding === 'SAME' ? w * strideW : (w - 1) * strideW + kw;
+  const withBias = seed % 3 !== 0;
+  const act = pick(rand, ACTS);
+  const filterShape = [cout, kh, kw, cin];
+  const filterCount = cout * kh * kw * cin;
+  const model = single(BuiltinOperator.TRANSPOSE_CONV, (g) => {
+    const shape = g.addTensor('output_shape', [4], 'int32', new Int32Array([1, outH, outW, cout]));
+    let x: number;
+    let f: number;
+    let b: number | undefined;
+    let y: number;
+    if (type === 'float32') {
+      x = g.addTensor('x', [1, h, w, cin], 'float32');
+      f = g.addTensor('filter', filterShape, 'float32', float32Data(rand, filterCount, 0.5));
+      if (withBias) b = g.addTensor('bias', [cout], 'float32', float32Data(rand, cout, 0.5));
+      y = g.addTensor('y', [1, outH, outW, cout], 'float32');
+    } else {
+      const sIn = actScale(rand);
+      const wScales = Array.from({ length: cout }, () => 0.002 + rand() * 0.02);
+      x = g.addTensor('x', [1, h, w, cin], 'int8', undefined, q(sIn, randInt(rand, -30, 30)));
+      f = g.addTensor('filter', filterShape, 'int8', int8Data(rand, filterCount), {
+        scale: wScales,
+        zeroPoint: wScales.map(() => 0),
+        quantizedDimension: 0,
+      });
+      if (withBias) {
+        const biasData = new Int32Array(cout).map(() => randInt(rand, -3000, 3000));
+        b = g.addTensor('bias', [cout], 'int32', biasData, {
+          scale: wScales.map((s) => s * sIn),
+          zeroPoint: wScales.map(() => 0),
+          quantizedDimension: 0,
+        });
+      }
+      const yQ = q(actScale(rand) * 3, randInt(rand, -30, 30));
+      y = g.addTensor('y', [1, outH, outW, cout], 'int8', undefined, yQ);
+    }
+    return {
+      inputs: [x],
+      outputs: [y],
+      opInputs: b === undefined ? [shape, f, x] : [shape, f, x, b],
+      options: {
+        type: 'TransposeConvOptions',
+        padding,
+        strideW,
+        strideH,
+        fusedActivationFunction: act,
+      },
+    };
+  });
+  return { name: `transpose_conv_${type}_${seed}`, model };
+}
+
 export function moreOpCases(): GoldenCase[] {
   const cases: GoldenCase[] = [];
   const both = ['int8', 'float32'] as const;
@@ -696,6 +766,68 @@ export function moreOpCases(): GoldenCase[] {
         false,
       ),
     );
+  }
+  // LOG_SOFTMAX (int8 output fixed at 16/256, 127) and L2_NORMALIZATION
+  // (int8 output 1/128, 0 as the converter writes it).
+  const logSoftmaxQ = (): Quantization => q(16 / 256, 127);
+  const l2Q = (): Quantization => q(1 / 128, 0);
+  const l2Options: BuiltinOptions = { type: 'L2NormOptions' };
+  for (let s = 1; s <= 3; s++) {
+    cases.push(
+      unary(8400 + s, BuiltinOperator.LOG_SOFTMAX, 'log_softmax', 'int8', logSoftmaxQ),
+      floatUnary(8450 + s, BuiltinOperator.LOG_SOFTMAX, 'log_softmax'),
+      unary(8500 + s, BuiltinOperator.L2_NORMALIZATION, 'l2_normalization', 'int8', l2Q, l2Options),
+      unary(
+        8550 + s,
+        BuiltinOperator.L2_NORMALIZATION,
+        'l2_normalization',
+        'float32',
+        () => undefined,
+        l2Options,
+      ),
+    );
+  }
+  // Wide rows: 64 values per row, so the int8 paths meet diff_min and large norms.
+  cases.push(
+    unary(
+      8404,
+      BuiltinOperator.LOG_SOFTMAX,
+      'log_softmax',
+      'int8',
+      logSoftmaxQ,
+      undefined,
+      [8, 64],
+    ),
+    unary(
+      8454,
+      BuiltinOperator.LOG_SOFTMAX,
+      'log_softmax',
+      'float32',
+      () => undefined,
+      undefined,
+      [4, 64],
+    ),
+    unary(
+      8504,
+      BuiltinOperator.L2_NORMALIZATION,
+      'l2_normalization',
+      'int8',
+      l2Q,
+      l2Options,
+      [8, 64],
+    ),
+    unary(
+      8505,
+      BuiltinOperator.L2_NORMALIZATION,
+      'l2_normalization',
+      'int8',
+      l2Q,
+      l2Options,
+      [1, 2, 3, 1],
+    ),
+  );
+  for (let s = 1; s <= 8; s++) {
+    cases.push(transposeConv(8600 + s, 'int8'), transposeConv(8650 + s, 'float32'));
   }
   cases.push(
     unary(

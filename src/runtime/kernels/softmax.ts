@@ -62,6 +62,13 @@ export interface SoftmaxInt16Params extends SoftmaxShape {
 }
 
 const SCALED_DIFF_INTEGER_BITS = 5;
+
+/** A shape as rows along its last axis (rank >= 1). */
+export function lastAxisShape(shape: readonly number[]): SoftmaxShape {
+  const depth = shape[shape.length - 1];
+  const count = shape.reduce((a, b) => a * b, 1);
+  return { depth, outer: depth === 0 ? 0 : count / depth };
+}
 const ACCUMULATION_INTEGER_BITS = 12;
 
 export function softmaxFloat(p: SoftmaxFloatParams, x: Float32Array, y: Float32Array): void {
@@ -80,6 +87,41 @@ export function softmaxFloat(p: SoftmaxFloatParams, x: Float32Array, y: Float32A
   }
 }
 
+/** The largest int8 value of x[base, base + depth). */
+export function rowMax(x: Int8Array, base: number, depth: number): number {
+  let max = -128;
+  for (let c = 0; c < depth; c++) if (x[base + c] > max) max = x[base + c];
+  return max;
+}
+
+/**
+ * The sum of exp(beta * scale * (x - max)) over a row in Q12.19, as the int8
+ * SOFTMAX and LOG_SOFTMAX kernels compute it: each difference scaled into
+ * Q5.26, exp() in Q0.31, differences below diffMin left out.
+ */
+export function sumOfExpsQ12(
+  x: Int8Array,
+  base: number,
+  depth: number,
+  maxInRow: number,
+  p: Pick<SoftmaxQuantParams, 'inputMultiplier' | 'inputLeftShift' | 'diffMin'>,
+): number {
+  let sum = 0;
+  for (let c = 0; c < depth; c++) {
+    const diff = x[base + c] - maxInRow;
+    if (diff >= p.diffMin) {
+      const scaled = multiplyByQuantizedMultiplierGreaterThanOne(
+        diff,
+        p.inputMultiplier,
+        p.inputLeftShift,
+      );
+      const e = expOnNegativeValues(scaled, SCALED_DIFF_INTEGER_BITS);
+      sum = (sum + rescale(e, 0, ACCUMULATION_INTEGER_BITS)) | 0;
+    }
+  }
+  return sum;
+}
+
 /** int8 input, int8 or int16 output (reference_ops::Softmax<int8_t, OutputT>). */
 export function softmaxQuantized(
   p: SoftmaxQuantParams,
@@ -91,21 +133,8 @@ export function softmaxQuantized(
   const outMax = outputBits === 8 ? 127 : 32767;
   for (let o = 0; o < outer; o++) {
     const base = o * depth;
-    let maxInRow = -128;
-    for (let c = 0; c < depth; c++) if (x[base + c] > maxInRow) maxInRow = x[base + c];
-    let sumOfExps = 0; // Q12.19
-    for (let c = 0; c < depth; c++) {
-      const diff = x[base + c] - maxInRow;
-      if (diff >= diffMin) {
-        const scaled = multiplyByQuantizedMultiplierGreaterThanOne(
-          diff,
-          inputMultiplier,
-          inputLeftShift,
-        );
-        const e = expOnNegativeValues(scaled, SCALED_DIFF_INTEGER_BITS);
-        sumOfExps = (sumOfExps + rescale(e, 0, ACCUMULATION_INTEGER_BITS)) | 0;
-      }
-    }
+    const maxInRow = rowMax(x, base, depth);
+    const sumOfExps = sumOfExpsQ12(x, base, depth, maxInRow, p);
     const shiftedScale = getReciprocalScale(sumOfExps);
     const numBitsOverUnit = ACCUMULATION_INTEGER_BITS - Math.clz32(sumOfExps);
     const exponent = numBitsOverUnit + 31 - outputBits;
@@ -171,7 +200,7 @@ type SoftmaxData =
   | { kind: 'quantized'; p: SoftmaxQuantParams }
   | { kind: 'int16'; p: SoftmaxInt16Params };
 
-function calculateInputRadius(
+export function calculateInputRadius(
   inputIntegerBits: number,
   inputLeftShift: number,
   totalSignedBits = 31,
@@ -257,9 +286,7 @@ export const softmax: Kernel<SoftmaxData> = {
     if (!sameShape(x.shape, y.shape) || x.shape.length === 0) {
       throw new KernelError(node, `input [${x.shape}] and output [${y.shape}] must match`);
     }
-    const depth = x.shape[x.shape.length - 1];
-    const count = x.shape.reduce((a, b) => a * b, 1);
-    const shape = { depth, outer: depth === 0 ? 0 : count / depth };
+    const shape = lastAxisShape(x.shape);
     const beta = numberOption(node, 'beta', 1);
     expectType(node, x, 'float32', 'int8', 'int16');
     if (x.type === 'float32') {

@@ -177,6 +177,64 @@ export function tanh(a: number, integerBits: number): number {
   return a < 0 ? -t | 0 : t;
 }
 
+function saturate32(x: number): number {
+  return x > INT32_MAX ? INT32_MAX : x < INT32_MIN ? INT32_MIN : x;
+}
+
+// Constants of TFLite's log_x_for_x_greater_than_or_equal_to_1, raw Q0.31.
+const LOG_2 = 1488522236;
+const SQRT_SQRT_HALF = 1805811301;
+const SQRT_HALF = 1518500250;
+const LOG_ALPHA_N = 117049297; // 11/240 * 2^(1/4)
+const LOG_ALPHA_D = 127690142; // 1/20 * 2^(1/4)
+const LOG_ALPHA_I = 1057819769; // 2 / 2^(1/4) - 2^(1/4)
+const LOG_ALPHA_F = 638450708; // 1/4 * 2^(1/4)
+
+/**
+ * TFLite log_x_for_x_greater_than_or_equal_to_1 (kernels/internal/common.h):
+ * ln(x) for x >= 1 in Q(inputIntegerBits), result in Q(outputIntegerBits).
+ * x = 2^z * r with r in [sqrt(1/2), sqrt(2)) (the better of two
+ * normalisations, one premultiplied by sqrt(1/2)), then z * ln 2 plus a
+ * rational approximation of ln(r) around 2^(-1/4), accumulated with one more
+ * integer bit. The left shifts here are gemmlowp's saturating ones.
+ */
+export function logXForXGreaterThanOrEqualTo1(
+  x: number,
+  inputIntegerBits: number,
+  outputIntegerBits: number,
+): number {
+  const accumIntegerBits = outputIntegerBits + 1;
+  const shiftedQuarter = rescale(1 << 29, 0, accumIntegerBits);
+  const zaHeadroomPlus1 = Math.clz32(x);
+  const raTmp = saturatingRoundingMultiplyByPOT(x, zaHeadroomPlus1 - 1);
+  const raRaw = saturatingRoundingMultiplyByPOT(mul(raTmp, SQRT_HALF), 1);
+  const zaPow2Adj = saturate32(
+    saturatingRoundingMultiplyByPOT(inputIntegerBits - zaHeadroomPlus1, 31 - accumIntegerBits) +
+      shiftedQuarter,
+  );
+  const zb = mul(x, SQRT_HALF);
+  const zbHeadroom = Math.clz32(zb) - 1;
+  const rbRaw = saturatingRoundingMultiplyByPOT(x, zbHeadroom);
+  const zbPow2Adj = saturate32(
+    saturatingRoundingMultiplyByPOT(inputIntegerBits - zbHeadroom, 31 - accumIntegerBits) -
+      shiftedQuarter,
+  );
+  const r = Math.min(raRaw, rbRaw);
+  const zPow2Adj = Math.max(zaPow2Adj, zbPow2Adj);
+
+  const p = roundingHalfSum(r, SQRT_SQRT_HALF);
+  let q = (r - SQRT_SQRT_HALF) | 0;
+  q = (q + q) | 0;
+  const commonSq = mul(q, q);
+  const num = (mul(q, r) + mul(mul(q, commonSq), LOG_ALPHA_N)) | 0;
+  const denomMinusOne =
+    (mul(p, (((LOG_ALPHA_I + q) | 0) + mul(LOG_ALPHA_D, commonSq)) | 0) + mul(LOG_ALPHA_F, q)) | 0;
+  const recipDenom = oneOverOnePlusXForXIn01(denomMinusOne);
+  const numScaled = rescale(num, 0, accumIntegerBits);
+  const sum = (mul(zPow2Adj, LOG_2) + mul(numScaled, recipDenom)) | 0;
+  return rescale(sum, accumIntegerBits, outputIntegerBits);
+}
+
 /**
  * TFLite GetReciprocal (kernels/internal/common.h): 1 / x for a positive x in
  * Q(xIntegerDigits).(31 - xIntegerDigits), as a Q0.31 scale; the number of

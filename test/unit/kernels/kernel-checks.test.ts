@@ -95,6 +95,25 @@ describe('kernel checks and shared parts', () => {
     );
   });
 
+  it('refuses an int8 log-softmax off 16/256, 127 and an L2 norm beyond rank 4', () => {
+    const logSoftmax = oneOp(
+      BuiltinOperator.LOG_SOFTMAX,
+      [{ shape: [1, 4], type: 'int8', q: q(0.1, 0) }],
+      { shape: [1, 4], type: 'int8', q: q(1 / 256, -128) },
+    );
+    assert.throws(
+      () => new Interpreter(logSoftmax),
+      /LOG_SOFTMAX \(operator 0\): int8 output must have scale 16\/256 and zero point 127, got 0.00390625 and -128/,
+    );
+    const l2 = oneOp(BuiltinOperator.L2_NORMALIZATION, [{ shape: [1, 1, 1, 2, 3] }], {
+      shape: [1, 1, 1, 2, 3],
+    });
+    assert.throws(
+      () => new Interpreter(l2),
+      /L2_NORMALIZATION \(operator 0\): input rank 5 is outside 1..4/,
+    );
+  });
+
   it('refuses mixed types and missing quantization', () => {
     const mixed = oneOp(
       BuiltinOperator.ADD,
