@@ -75,12 +75,12 @@ export function quantizeInteger(
   const inputs: number[] = [];
   const floatIo = options.io === 'float32';
   const prefix = floatPrefix(model);
-  if (!floatIo && prefix.ops.size > 0) {
+  if (!floatIo && prefix.size > 0) {
     notes.push(
-      `the input normalization (${prefix.ops.size} MUL/ADD op(s) on the input) runs in ${act} with integer I/O: all features share one input scale; --io float32 keeps it in float`,
+      `the input normalization (${prefix.size} MUL/ADD op(s) on the input) runs in ${act} with integer I/O: all features share one input scale; --io float32 keeps it in float`,
     );
   }
-  const floatHead = floatIo ? prefix : { ops: new Set<number>(), head: new Map<number, number>() };
+  const floatOps = floatIo ? prefix : new Set<number>();
   // Inputs first: with float I/O, QUANTIZE ops head the operator list (after
   // the float normalization, when the model starts with one).
   for (const t of sg.inputs) {
@@ -90,7 +90,7 @@ export function quantizeInteger(
       inputs.push(f);
       let x = f;
       let last = t;
-      for (const i of floatHead.ops) {
+      for (const i of floatOps) {
         const op = sg.operators[i];
         if (!op.inputs.includes(last)) continue;
         const out = op.outputs[0];
@@ -120,7 +120,7 @@ export function quantizeInteger(
   }
   const outputSet = new Set(sg.outputs);
   for (const [i, op] of sg.operators.entries()) {
-    if (floatHead.ops.has(i)) continue;
+    if (floatOps.has(i)) continue;
     for (const out of op.outputs) {
       if (newIndex.has(out)) continue;
       const name =
@@ -171,7 +171,7 @@ export function quantizeInteger(
     constParams.get(newIdx) ?? params.get(oldIndex);
 
   sg.operators.forEach((op, i) => {
-    if (floatHead.ops.has(i)) return;
+    if (floatOps.has(i)) return;
     const rule = ruleOf(i);
     const code = model.operatorCodes[op.opcodeIndex].builtinCode;
     const ins: number[] = op.inputs.map((t) => (t < 0 ? -1 : (newIndex.get(t) ?? -2)));
@@ -241,10 +241,9 @@ export function quantizeInteger(
  * feature (last axis), no fused activation, the chain tensor consumed only
  * by the next op of the chain and not a graph output. Ops in execution order.
  */
-function floatPrefix(model: TfliteModel): { ops: Set<number>; head: Map<number, number> } {
+function floatPrefix(model: TfliteModel): Set<number> {
   const sg = model.subgraphs[0];
   const ops = new Set<number>();
-  const head = new Map<number, number>();
   const consumers = (t: number) =>
     sg.operators.flatMap((op, i) => (op.inputs.includes(t) ? [i] : []));
   for (const input of sg.inputs) {
@@ -269,9 +268,8 @@ function floatPrefix(model: TfliteModel): { ops: Set<number>; head: Map<number, 
       ops.add(i);
       cur = op.outputs[0];
     }
-    if (cur !== input) head.set(input, cur);
   }
-  return { ops, head };
+  return ops;
 }
 
 /**
