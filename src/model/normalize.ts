@@ -62,8 +62,14 @@ export function fitNormalization(
   return { method, scale, offset };
 }
 
-/** The spec with the normalization as its first layer. */
-export function withNormalization(spec: ModelSpec, n: Normalization): ModelSpec {
+/** A Rescaling layer's factors: per feature, or one number for all. */
+export interface RescalingFactors {
+  scale: number | number[];
+  offset: number | number[];
+}
+
+/** The spec with the normalization (a Rescaling's factors) as its first layer. */
+export function withNormalization(spec: ModelSpec, n: RescalingFactors): ModelSpec {
   const layer: LayerSpec = {
     type: 'rescaling',
     name: 'normalize',

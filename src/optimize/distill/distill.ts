@@ -21,7 +21,7 @@ import {
 } from '../twin';
 import { checkLossOptions, distillationLoss, regressionDistillationLoss } from './loss';
 import { parseStudentSpec, studentForBudget, type Budget, type BudgetSearch } from './student';
-import { fitNormalization, withNormalization } from '../../model/normalize';
+import { fitNormalization, withNormalization, type RescalingFactors } from '../../model/normalize';
 import { ValidationError } from '../../errors';
 
 export interface DistillOptions {
@@ -99,11 +99,7 @@ function withInputNormalization(
   }
   const first = teacher.layers.find((l) => l.getClassName() !== 'InputLayer');
   if (first?.getClassName() !== 'Rescaling') return spec;
-  const { scale, offset } = first.getConfig() as { scale: unknown; offset: unknown };
-  return {
-    ...spec,
-    layers: [{ type: 'rescaling', name: 'normalize', scale, offset }, ...spec.layers],
-  };
+  return withNormalization(spec, first.getConfig() as unknown as RescalingFactors);
 }
 
 function checkStudent(teacher: tfTypes.LayersModel, student: tfTypes.LayersModel): void {
