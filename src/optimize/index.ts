@@ -9,6 +9,7 @@
  * Pruned and distilled models come back both as a float32 .tflite and as a
  * serialized tfjs model, so a second optimize node can quantize them.
  */
+import type * as tfTypes from '@tensorflow/tfjs';
 import { ajv, check } from '../util/validate';
 import { deserializeModel, serializeModel, type SerializedModel } from '../model/artifacts';
 import { convertLayersModel } from '../tflite/convert';
@@ -16,7 +17,7 @@ import { writeModel } from '../tflite/writer';
 import { readModel } from '../tflite/reader';
 import { readMetadata, setMetadata } from '../tflite/metadata';
 import { runQuantizeRequest } from './quantize/request';
-import { QUANTIZE_IO, QUANTIZE_MODES } from './quantize';
+import { QUANTIZE_IO, QUANTIZE_MODES, quantizeOptionsSchema } from './quantize';
 import { pruneModel } from './prune';
 import { distillModel } from './distill';
 import { ValidationError } from '../errors';
@@ -48,9 +49,7 @@ export const optimizeSettingsSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        mode: { enum: [...QUANTIZE_MODES] },
-        io: { enum: [...QUANTIZE_IO] },
-        perChannelDense: { type: 'boolean' },
+        ...quantizeOptionsSchema.properties,
         maxAccuracyDropPp: { type: 'number', minimum: 0 },
         maxMaeIncrease: { type: 'number', minimum: 0 },
       },
@@ -97,6 +96,32 @@ function keepMetadata(from: Uint8Array | undefined, to: Uint8Array): Uint8Array 
   const model = readModel(to);
   setMetadata(model, { ...readMetadata(model), ...meta });
   return writeModel(model);
+}
+
+/**
+ * The output of a fine-tuning technique (prune, distill): its .tflite (or one
+ * converted now) with the input's metadata, the model serialized for the next
+ * node; the model is disposed.
+ */
+async function finish(
+  mode: OptimizeMode,
+  input: OptimizeInput,
+  model: tfTypes.LayersModel,
+  converted: Uint8Array | undefined,
+  report: unknown,
+  verb: string,
+): Promise<OptimizeOutput> {
+  const tflite = converted ?? writeModel(convertLayersModel(model));
+  const tfjs = await serializeModel(model);
+  model.dispose();
+  return {
+    mode,
+    applied: true,
+    tflite: keepMetadata(input.tflite, tflite),
+    tfjs,
+    report,
+    summary: `${verb}: ${tflite.length} bytes`,
+  };
 }
 
 function need<T>(value: T | undefined, what: string, mode: string): T {
@@ -165,17 +190,7 @@ export async function optimize(
             hooks.onProgress?.(`pruning: epoch ${e}/${n} loss ${loss.toFixed(4)}`),
         },
       );
-      const tflite = out.tflite ?? writeModel(convertLayersModel(out.model));
-      const tfjs = await serializeModel(out.model);
-      out.model.dispose();
-      return {
-        mode,
-        applied: true,
-        tflite: keepMetadata(input.tflite, tflite),
-        tfjs,
-        report: out.report,
-        summary: `pruned: ${tflite.length} bytes`,
-      };
+      return await finish(mode, input, out.model, out.tflite, out.report, 'pruned');
     }
     const out = await distillModel(
       model,
@@ -190,18 +205,8 @@ export async function optimize(
           hooks.onProgress?.(`distilling (${run}): epoch ${e}/${n} loss ${loss.toFixed(4)}`),
       },
     );
-    const tflite = out.tflite ?? writeModel(convertLayersModel(out.model));
-    const tfjs = await serializeModel(out.model);
-    out.model.dispose();
     out.alone?.dispose();
-    return {
-      mode,
-      applied: true,
-      tflite: keepMetadata(input.tflite, tflite),
-      tfjs,
-      report: out.report,
-      summary: `distilled: ${tflite.length} bytes`,
-    };
+    return await finish(mode, input, out.model, out.tflite, out.report, 'distilled');
   } finally {
     model.dispose();
   }
