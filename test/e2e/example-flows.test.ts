@@ -19,6 +19,7 @@ import deviceEventsNode from '../../nodes/device-events';
 import { startBroker, type EmbeddedBroker } from '../../src/fleet/broker';
 import { DeviceAgent } from '../../src/device/agent';
 import { ROOT } from '../helpers/paths';
+import type { FleetNode } from '../../nodes/lib/fleet-node';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const core = [
@@ -271,7 +272,19 @@ describe('example flows run', function () {
           () => presence().some((s) => s.id === id && s.model?.name === 'sine-fleet'),
           10000,
           `a presence event of ${id} running sine-fleet`,
-        );
+        ).catch(async (err: Error) => {
+          // Say what the node reported, what the fleet's registry holds and
+          // what the device runs, so a failure can be diagnosed from the log.
+          const seen = presence().map((s) => `${s.id}:${s.model?.name ?? 'none'}`);
+          const fleet = (helper.getNode('tinyml_mixed_fleet') as unknown as FleetNode).fleet;
+          const known = (await fleet.registry()).get(id);
+          const device = devices.find((d) => d.id === id);
+          throw new Error(
+            `${err.message}; the node reported [${seen.join(', ')}]; the registry has ` +
+              `${JSON.stringify(known?.model ?? null)} (online ${known?.online}); the device runs ` +
+              `${device?.model?.name ?? 'none'} (connected ${device?.connected})`,
+          );
+        });
         const seen = presence().filter((s) => s.id === id);
         assert.ok(
           seen.every((s) => s.profile === profile),
