@@ -93,9 +93,22 @@ export function parseCsv(text: string, options: CsvOptions = {}, root = 'data'):
   } else {
     const header = lines[0].split(',').map((h) => h.trim());
     start = 1;
-    const name =
-      options.labelColumn ?? (header.includes('label') ? 'label' : header[header.length - 1]);
-    labelIndex = header.indexOf(name);
+    // A first row of numbers is a sample, not a header: taking it as one
+    // would silently drop that sample (and could pick the wrong label column).
+    if (header.every((h) => h !== '' && Number.isFinite(Number(h)))) {
+      throw new ValidationError(
+        `${root}: the CSV's first row is all numbers, so it looks like a sample, not a header; ` +
+          'say the file has no header (--no-header, noHeader) or add a header row',
+      );
+    }
+    const repeated = header.filter((h, i) => header.indexOf(h) !== i);
+    if (repeated.length > 0) {
+      throw new ValidationError(
+        `${root}: the CSV header names a column twice: "${repeated[0]}"; column names must be unique`,
+      );
+    }
+    const name = options.labelColumn ?? (header.includes('label') ? 'label' : undefined);
+    labelIndex = name === undefined ? width - 1 : header.indexOf(name);
     if (labelIndex < 0) {
       throw new ValidationError(
         `${root}: CSV has no column "${name}"; columns: ${header.join(', ')}`,

@@ -83,6 +83,21 @@ describe('tinyml quantize', function () {
     assert.equal(json.report.after.bytes, readFileSync(out).length);
   });
 
+  it('reads headerless CSV with --no-header, and refuses it without', async () => {
+    const csvPath = join(dir, 'calib.csv');
+    writeFileSync(csvPath, xs.map((x, i) => [...x, i % 3].join(',')).join('\n'));
+    const out = join(dir, 'csv.tflite');
+    const asked = ['quantize', floatPath, '--calib', csvPath, '--out', out, '--json'];
+    const r = await tinyml(...asked, '--no-header');
+    assert.equal(r.code, 0, r.err);
+    const report = JSON.parse(r.out).report;
+    assert.equal(report.calibrationSamples, 30, 'no sample taken as a header');
+    assert.equal(report.before.evaluation.samples, 30);
+    const refused = await tinyml(...asked);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /first row is all numbers/);
+  });
+
   it('float16 needs no calibration data', async () => {
     const out = join(dir, 'f16.tflite');
     const r = await tinyml('quantize', floatPath, '--mode', 'float16', '--out', out);

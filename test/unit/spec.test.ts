@@ -68,4 +68,22 @@ describe('model spec and dataset validation', () => {
     assert.deepEqual(ds.labels, ['cat', 'dog']);
     fails(() => parseCsv('a,label\n1,2\nx,3\n'), /CSV line 3 column 1 is not a number/);
   });
+
+  it('takes the last column as the label when none is named "label" or given', () => {
+    const ds = parseCsv('x,y,class\n1,2,0\n3,4,1\n');
+    assert.deepEqual(ds.xs, [
+      [1, 2],
+      [3, 4],
+    ]);
+    assert.deepEqual(ds.ys, [0, 1]);
+    assert.deepEqual(parseCsv('x,y,class\n1,2,0\n', { labelColumn: 'x' }).xs, [[2, 0]]);
+  });
+
+  it('refuses a first row of numbers as a header instead of dropping that sample', () => {
+    // The UCI digits file has no header: its first sample must not become column names.
+    const headerless = '0,0,5,13,0\n0,0,0,12,1\n';
+    fails(() => parseCsv(headerless), /first row is all numbers.*no header/);
+    assert.deepEqual(parseCsv(headerless, { noHeader: true }).ys, [0, 1]);
+    fails(() => parseCsv('a,b,a,label\n1,2,3,0\n'), /names a column twice: "a"/);
+  });
 });

@@ -11,8 +11,9 @@ export const quantize: Command = {
   usage:
     'tinyml quantize M.tflite --calib DATA.json --out Q.tflite [--mode int8|int16x8|float16|dynamic]\n' +
     '                [--io int8|int16|float32] [--per-channel] [--report R.json] [--json]\n' +
-    '                [--val VAL.json (--max-drop PP | --max-mae-increase X)]\n' +
+    '                [--val VAL.json (--max-drop PP | --max-mae-increase X)] [--label COL] [--no-header]\n' +
     '  DATA.json: representative samples {"xs": [...]} (ys optional); CSV allowed\n' +
+    '    (--label COL, --no-header: CSV options as for tinyml train)\n' +
     '  --io int8 (mode int8) or int16 (mode int16x8): integer model I/O; default float32\n' +
     '  --per-channel: FULLY_CONNECTED weights per output channel (default per tensor)\n' +
     '  --val with --max-drop: accuracy gate; falls back int8 → per-channel → 16x8 → float16\n' +
@@ -29,6 +30,7 @@ export const quantize: Command = {
     report: { type: 'string' },
     json: { type: 'boolean' },
     label: { type: 'string' },
+    'no-header': { type: 'boolean' },
   },
   async run(args, io) {
     const modelPath = positional(args, 0, 'M.tflite');
@@ -50,10 +52,11 @@ export const quantize: Command = {
     }
     const model = await readBytes(modelPath);
     const label = str(args, 'label');
+    const noHeader = args.values['no-header'] === true;
     const request: Record<string, unknown> = { mode, io: ioType };
     if (args.values['per-channel']) request.perChannelDense = true;
-    if (calibPath) request.calibration = await loadDataset(calibPath, label);
-    if (valPath) request.validation = await loadDataset(valPath, label);
+    if (calibPath) request.calibration = await loadDataset(calibPath, label, noHeader);
+    if (valPath) request.validation = await loadDataset(valPath, label, noHeader);
     if (maxDrop !== undefined) request.maxAccuracyDropPp = maxDrop;
     if (maxMae !== undefined) request.maxMaeIncrease = maxMae;
 
