@@ -127,5 +127,14 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** A picture of one part of the page (the palette, a dialog, a sidebar), for the docs. */
 export async function screenshotOf(part: Locator, name: string): Promise<void> {
-  await part.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  // Live parts (the sidebar redraws as results arrive) can be replaced while
+  // the picture is taken: the locator then finds the new element next time.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await part.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+      return;
+    } catch (err) {
+      if (attempt >= 5 || !/not attached to the DOM/.test((err as Error).message)) throw err;
+    }
+  }
 }
