@@ -381,6 +381,24 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       }
       late = latecomers();
     }
+    // Members that came online too late to be served still get one outcome
+    // each: a deploy result never leaves a member of its target unaccounted.
+    for (const s of latecomers()) {
+      emit({
+        ...bare(s.id, s),
+        ...(stopped
+          ? {
+              state: 'skipped',
+              code: 'E_STOPPED',
+              error: `came online late; ${stopped}; nothing was sent`,
+            }
+          : {
+              state: 'timeout',
+              code: 'E_TIMEOUT',
+              error: `came online after the deployment's ${timeoutMs} ms deadline; nothing was sent`,
+            }),
+      });
+    }
     for (const s of offlineMembers.filter((x) => !outcomes.has(x.id))) {
       emit({
         ...bare(s.id, registry.get(s.id)),
