@@ -39,6 +39,7 @@ import { sha256Hex } from '../util/sha256';
 import type { Profile } from './profiles';
 import { ModelRunner } from './runner';
 import {
+  FINISHED_KEPT,
   otherSlot,
   type SavedTransfer,
   type SlotName,
@@ -95,9 +96,6 @@ interface Transfer {
   /** Chunk messages since the last report. */
   counter: number;
 }
-
-/** Final reports kept to answer a repeated offer (the deployer's poll) for a finished transfer. */
-const FINISHED_KEPT = 8;
 
 export class DeviceCore {
   private table: SlotTable = { active: null, slots: { a: null, b: null } };
@@ -161,6 +159,7 @@ export class DeviceCore {
         }
       }
     }
+    for (const p of await this.o.store.loadFinished()) this.finished.set(p.deployId, p);
     await this.restoreTransfer();
   }
 
@@ -333,7 +332,7 @@ export class DeviceCore {
       high: 0,
       total: offer.mChunks + offer.chunks,
     });
-    this.remember({ ...p, code, error });
+    await this.remember({ ...p, code, error });
     await this.o.report({ ...p, code, error });
   }
 
@@ -562,16 +561,24 @@ export class DeviceCore {
     }
     if (missing.length) p.missing = missing;
     Object.assign(p, extra);
-    if (FINAL_STATES.includes(p.state)) this.remember(p);
+    if (FINAL_STATES.includes(p.state)) await this.remember(p);
     else if (this.transfer === t) await this.o.store.saveTransfer(saved(t));
     await this.o.report(p);
   }
 
-  private remember(p: Progress): void {
+  /**
+   * Keeps a final report, on the store too: a deployer that polls after the
+   * device restarted (its final report was lost, or the deployer itself was
+   * restarted, §8.8) hears the real outcome instead of starting a new
+   * transfer of a model that may already serve. Saved before it is sent.
+   */
+  private async remember(p: Progress): Promise<void> {
+    this.finished.delete(p.deployId);
     this.finished.set(p.deployId, p);
     if (this.finished.size > FINISHED_KEPT) {
       this.finished.delete(this.finished.keys().next().value as string);
     }
+    await this.o.store.saveFinished([...this.finished.values()]);
   }
 
   // ---- commands ----------------------------------------------------------------
