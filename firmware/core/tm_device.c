@@ -1,6 +1,6 @@
 /*
  * The device state machine; each function names its counterpart in
- * src/device/core.ts, which is the reference behaviour.
+ * src/device/ (core.ts and the files beside it), the reference behaviour.
  */
 #include "tm_device.h"
 
@@ -196,7 +196,7 @@ static void save_transfer(tm_device *d) {
   }
 }
 
-/* core.ts report(): what the device holds, up to 32 missing indices, and any extras. */
+/* reports.ts transfer(): what the device holds, up to 32 missing indices, and any extras. */
 static void report(tm_device *d, const char *code, const char *error, const char *sha256) {
   tm_transfer *t = &d->xfer;
   uint32_t missing[TM_MAX_MISSING];
@@ -302,7 +302,7 @@ static void load_labels(tm_device *d, int slot) {
 }
 
 /*
- * core.ts tryActivate(): reads, verifies and self-tests a slot; on success it
+ * slots.ts tryActivate(): reads, verifies and self-tests a slot; on success it
  * serves. Returns why not (in d->why) otherwise, with nothing loaded.
  */
 static const char *try_activate(tm_device *d, int slot) {
@@ -346,7 +346,7 @@ static void write_table(tm_device *d) {
   if (tm_table_write(d->pf, &d->table)) logf_(d, "cannot write the slot table");
 }
 
-/* ---- manifest (core.ts checkManifest) ------------------------------------------------------ */
+/* ---- manifest (checks.ts checkManifest) ---------------------------------------------------- */
 
 typedef struct {
   const char *code;
@@ -871,7 +871,7 @@ static void on_chunk(tm_device *d, const uint8_t *payload, size_t len) {
   maybe_report(d);
 }
 
-/* ---- commands (core.ts onCommand, rollback) ---------------------------------------------------- */
+/* ---- commands (commands.ts, core.ts rollback) -------------------------------------------------- */
 
 static const char *switch_back(tm_device *d);
 
