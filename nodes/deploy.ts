@@ -11,7 +11,8 @@
 import { join } from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { DeployState } from '../src/fleet/deploy-state';
-import { deploy, describeTarget, type DeployEvent, type DeployTarget } from '../src/fleet/deploy';
+import { deploy, type DeployEvent } from '../src/fleet/deploy';
+import { describeTarget, type DeployTarget } from '../src/fleet/targets';
 import { sha256Hex } from '../src/util/sha256';
 import { FleetError, ValidationError } from '../src/errors';
 import { fail, modelBytes, typedText } from './lib/node-utils';

@@ -44,7 +44,8 @@
 #define TM_MAX_OPS 128
 #endif
 
-/* Final reports kept to answer a repeated offer for a finished transfer (core.ts keeps 8). */
+/* Final reports kept (and saved) to answer a repeated offer for a finished transfer
+   (src/device/store.ts FINISHED_KEPT is 8). */
 #ifndef TM_FINISHED_KEPT
 #define TM_FINISHED_KEPT 8
 #endif

@@ -1,6 +1,6 @@
 /*
  * The device state machine; each function names its counterpart in
- * src/device/core.ts, which is the reference behaviour.
+ * src/device/ (core.ts and the files beside it), the reference behaviour.
  */
 #include "tm_device.h"
 
@@ -150,6 +150,14 @@ static tm_finished *remember_slot(tm_device *d, const char *deploy_hex) {
   return f;
 }
 
+/* Saves the final reports before one is sent: a restarted device still answers polls with them. */
+static void save_finished(tm_device *d) {
+  if (tm_finished_save(d->pf, d->finished, TM_FINISHED_KEPT, d->finished_next, d->scratch,
+                       sizeof d->scratch)) {
+    logf_(d, "cannot save the final reports; after a restart a poll would start a transfer again");
+  }
+}
+
 static void remember(tm_device *d, const tm_transfer *t, const char *code, const char *error,
                      const char *sha256) {
   tm_finished *f = remember_slot(d, t->offer.deploy_hex);
@@ -161,6 +169,7 @@ static void remember(tm_device *d, const tm_transfer *t, const char *code, const
   if (code) snprintf(f->code, sizeof f->code, "%s", code);
   if (error) snprintf(f->error, sizeof f->error, "%s", error);
   if (sha256) snprintf(f->sha256, sizeof f->sha256, "%s", sha256);
+  save_finished(d);
 }
 
 static void publish_finished(tm_device *d, const tm_finished *f) {
@@ -187,7 +196,7 @@ static void save_transfer(tm_device *d) {
   }
 }
 
-/* core.ts report(): what the device holds, up to 32 missing indices, and any extras. */
+/* reports.ts transfer(): what the device holds, up to 32 missing indices, and any extras. */
 static void report(tm_device *d, const char *code, const char *error, const char *sha256) {
   tm_transfer *t = &d->xfer;
   uint32_t missing[TM_MAX_MISSING];
@@ -293,7 +302,7 @@ static void load_labels(tm_device *d, int slot) {
 }
 
 /*
- * core.ts tryActivate(): reads, verifies and self-tests a slot; on success it
+ * slots.ts tryActivate(): reads, verifies and self-tests a slot; on success it
  * serves. Returns why not (in d->why) otherwise, with nothing loaded.
  */
 static const char *try_activate(tm_device *d, int slot) {
@@ -337,7 +346,7 @@ static void write_table(tm_device *d) {
   if (tm_table_write(d->pf, &d->table)) logf_(d, "cannot write the slot table");
 }
 
-/* ---- manifest (core.ts checkManifest) ------------------------------------------------------ */
+/* ---- manifest (checks.ts checkManifest) ---------------------------------------------------- */
 
 typedef struct {
   const char *code;
@@ -554,6 +563,9 @@ void tm_device_boot(tm_device *d) {
       }
     }
   }
+  unsigned kept = tm_finished_load(d->pf, d->finished, TM_FINISHED_KEPT, d->scratch,
+                                   sizeof d->scratch);
+  d->finished_next = kept % TM_FINISHED_KEPT;
   restore_transfer(d);
 }
 
@@ -669,6 +681,7 @@ static void refuse(tm_device *d, const tm_offer *o, const char *code, const char
   f->total = o->m_chunks + o->chunks;
   snprintf(f->code, sizeof f->code, "%s", code);
   snprintf(f->error, sizeof f->error, "%s", error);
+  save_finished(d);
   publish_finished(d, f);
 }
 
@@ -858,7 +871,7 @@ static void on_chunk(tm_device *d, const uint8_t *payload, size_t len) {
   maybe_report(d);
 }
 
-/* ---- commands (core.ts onCommand, rollback) ---------------------------------------------------- */
+/* ---- commands (commands.ts, core.ts rollback) -------------------------------------------------- */
 
 static const char *switch_back(tm_device *d);
 

@@ -61,26 +61,6 @@ typedef struct {
   uint32_t oversize; /* messages above max_packet, dropped */
 } tm_device_stats;
 
-typedef enum {
-  TM_RECEIVING,
-  TM_VERIFYING,
-  TM_TESTING,
-  TM_ACTIVE,
-  TM_FAILED,
-  TM_REFUSED,
-  TM_CANCELLED,
-} tm_state;
-
-typedef struct {
-  bool used;
-  char deploy_hex[9];
-  tm_state state;
-  uint32_t next, have, high, total;
-  char code[16];
-  char error[TM_ERROR_MAX];
-  char sha256[65];
-} tm_finished;
-
 typedef struct {
   bool live;
   tm_offer offer;

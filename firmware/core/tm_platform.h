@@ -41,7 +41,7 @@ typedef struct tm_platform {
 
   /*
    * Records that survive a restart, each replaced atomically (a crash leaves
-   * the old or the new record, never half): "slots", "xfer", "mfst",
+   * the old or the new record, never half): "slots", "xfer", "mfst", "done",
    * "labels-a", "labels-b". data == NULL deletes. kv_read returns
    * TM_ERR_NOT_FOUND when the record does not exist.
    */

@@ -226,3 +226,64 @@ void tm_transfer_forget(const tm_platform *pf) {
   pf->kv_write(pf->ctx, "xfer", NULL, 0);
   pf->kv_write(pf->ctx, "mfst", NULL, 0);
 }
+
+/* ---- final reports of the last transfers ------------------------------------------------- */
+
+static const uint8_t DONE_MAGIC[4] = {'T', 'M', 'D', '1'};
+
+int tm_finished_save(const tm_platform *pf, const tm_finished *f, unsigned n, unsigned first,
+                     uint8_t *scratch, size_t scratch_cap) {
+  rec r = {scratch, scratch_cap, 0, 0};
+  uint8_t used = 0;
+  for (unsigned i = 0; i < n; i++) used += f[i].used;
+  w_bytes(&r, DONE_MAGIC, 4);
+  w_u8(&r, used);
+  for (unsigned k = 0; k < n; k++) {
+    const tm_finished *e = &f[(first + k) % n];
+    if (!e->used) continue;
+    w_bytes(&r, e->deploy_hex, 8);
+    w_u8(&r, (uint8_t)e->state);
+    w_u32(&r, e->next);
+    w_u32(&r, e->have);
+    w_u32(&r, e->high);
+    w_u32(&r, e->total);
+    w_str(&r, e->code);
+    w_str(&r, e->error);
+    w_str(&r, e->sha256);
+  }
+  w_crc(&r);
+  if (r.bad) return -1;
+  return pf->kv_write(pf->ctx, "done", scratch, r.len);
+}
+
+unsigned tm_finished_load(const tm_platform *pf, tm_finished *f, unsigned cap, uint8_t *scratch,
+                          size_t scratch_cap) {
+  size_t len = 0;
+  memset(f, 0, cap * sizeof *f);
+  if (pf->kv_read(pf->ctx, "done", scratch, scratch_cap, &len)) return 0;
+  if (!crc_ok(scratch, len) || len < 5 || memcmp(scratch, DONE_MAGIC, 4) != 0) return 0;
+  rec r = {scratch, len - 4, 4, 0};
+  unsigned n = r_u8(&r);
+  if (n > cap) return 0;
+  for (unsigned i = 0; i < n; i++) {
+    tm_finished *e = &f[i];
+    e->used = true;
+    r_bytes(&r, e->deploy_hex, 8);
+    e->deploy_hex[8] = '\0';
+    uint8_t state = r_u8(&r);
+    e->next = r_u32(&r);
+    e->have = r_u32(&r);
+    e->high = r_u32(&r);
+    e->total = r_u32(&r);
+    r_str(&r, e->code, sizeof e->code);
+    r_str(&r, e->error, sizeof e->error);
+    r_str(&r, e->sha256, sizeof e->sha256);
+    if (state < TM_ACTIVE || state > TM_CANCELLED) r.bad = 1;
+    e->state = (tm_state)state;
+  }
+  if (r.bad || r.len != r.cap) {
+    memset(f, 0, cap * sizeof *f);
+    return 0;
+  }
+  return n;
+}

@@ -6,6 +6,9 @@
  *            it is the one atomic switch between models, as ESP-IDF's otadata)
  *   "xfer"   an unfinished transfer: its offer, target slot and chunk bitmap
  *   "mfst"   that transfer's manifest section received so far
+ *   "done"   the final reports of the last TM_FINISHED_KEPT transfers, oldest
+ *            first, so that a deployer polling after a restart hears the real
+ *            outcome (docs/protocol.md §7.2 rule 2)
  *
  * A record that fails its CRC reads as absent: a damaged slot table cannot
  * say which slot is good, so the device starts empty rather than serve a
@@ -55,6 +58,36 @@ int tm_section_load(const tm_platform *pf, uint8_t *section, size_t len, uint8_t
                     size_t scratch_cap);
 
 void tm_transfer_forget(const tm_platform *pf);
+
+typedef enum {
+  TM_RECEIVING,
+  TM_VERIFYING,
+  TM_TESTING,
+  TM_ACTIVE,
+  TM_FAILED,
+  TM_REFUSED,
+  TM_CANCELLED,
+} tm_state;
+
+typedef struct {
+  bool used;
+  char deploy_hex[9];
+  tm_state state;
+  uint32_t next, have, high, total;
+  char code[16];
+  char error[TM_ERROR_MAX];
+  char sha256[65];
+} tm_finished;
+
+/*
+ * Saves the ring f[0..n) as "done", oldest first: from f[first] on, wrapping;
+ * unused records are skipped.
+ */
+int tm_finished_save(const tm_platform *pf, const tm_finished *f, unsigned n, unsigned first,
+                     uint8_t *scratch, size_t scratch_cap);
+/* Clears f[0..cap), reads "done" into it oldest first; how many, 0 when absent or damaged. */
+unsigned tm_finished_load(const tm_platform *pf, tm_finished *f, unsigned cap, uint8_t *scratch,
+                          size_t scratch_cap);
 
 #ifdef __cplusplus
 }

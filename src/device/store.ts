@@ -3,8 +3,10 @@
  * one serves. A transfer writes only the slot that is not serving, so the
  * active model is never touched until the new one has been verified and
  * self-tested; switching is one atomic write of the table (as ESP-IDF's
- * otadata selects the boot slot). The table and an unfinished transfer's
- * state are saved, so a restarted device keeps its model and resumes.
+ * otadata selects the boot slot). The table, an unfinished transfer's
+ * state and the final reports of the last transfers are saved, so a
+ * restarted device keeps its model, resumes, and still answers a deployer
+ * that asks about a transfer it finished before the restart.
  *
  * MemoryStore is the ESP32 simulator's flash (it survives an agent restart
  * when the same store is given again); FileStore keeps everything in a
@@ -12,7 +14,7 @@
  */
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModelRef, Offer } from '../fleet/messages';
+import { progressSchema, type ModelRef, type Offer, type Progress } from '../fleet/messages';
 import { ajv, check } from '../util/validate';
 import { ValidationError } from '../errors';
 
@@ -42,7 +44,13 @@ export interface SlotStore {
   read(slot: SlotName, size: number): Promise<Uint8Array>;
   saveTransfer(t: SavedTransfer | null): Promise<void>;
   loadTransfer(): Promise<SavedTransfer | null>;
+  /** The final reports of the last transfers, oldest first (docs/protocol.md §7.2 rule 2). */
+  saveFinished(reports: Progress[]): Promise<void>;
+  loadFinished(): Promise<Progress[]>;
 }
+
+/** Final reports a device keeps to answer a repeated offer (a poll) of a finished transfer. */
+export const FINISHED_KEPT = 8;
 
 export function emptyTable(): SlotTable {
   return { active: null, slots: { a: null, b: null } };
@@ -59,6 +67,7 @@ export class MemoryStore implements SlotStore {
     b: new Uint8Array(0),
   };
   private transfer: SavedTransfer | null = null;
+  private finished: Progress[] = [];
 
   async readTable(): Promise<SlotTable> {
     return structuredClone(this.table);
@@ -87,6 +96,12 @@ export class MemoryStore implements SlotStore {
   }
   async loadTransfer(): Promise<SavedTransfer | null> {
     return this.transfer ? structuredClone(this.transfer) : null;
+  }
+  async saveFinished(reports: Progress[]): Promise<void> {
+    this.finished = structuredClone(reports);
+  }
+  async loadFinished(): Promise<Progress[]> {
+    return structuredClone(this.finished);
   }
   /** Test hook: damage a stored slot as a flash fault would. */
   corrupt(slot: SlotName, offset: number): void {
@@ -122,6 +137,12 @@ const validateSaved = ajv.compile<SavedTransfer>({
     held: { type: 'string' },
     section: { type: 'string' },
   },
+});
+
+const validateFinished = ajv.compile<Progress[]>({
+  type: 'array',
+  items: progressSchema,
+  maxItems: FINISHED_KEPT,
 });
 
 export class FileStore implements SlotStore {
@@ -201,6 +222,18 @@ export class FileStore implements SlotStore {
       return (await this.readJson<SavedTransfer>('transfer.json', validateSaved)) ?? null;
     } catch {
       return null; // an unreadable record only costs a restart of the transfer
+    }
+  }
+  saveFinished(reports: Progress[]): Promise<void> {
+    return this.atomicWrite('finished.json', JSON.stringify(reports));
+  }
+  async loadFinished(): Promise<Progress[]> {
+    try {
+      return (await this.readJson<Progress[]>('finished.json', validateFinished)) ?? [];
+    } catch {
+      // Unreadable: the device answers a poll of a finished transfer as a new
+      // offer, which costs a transfer again, never a wrong outcome.
+      return [];
     }
   }
   /** Test hook: damage a stored slot as a disk fault would. */

@@ -23,7 +23,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { DeployTarget } from './deploy';
+import type { DeployTarget } from './targets';
 import { verifyBytes } from './signing';
 import { ajv, check } from '../util/validate';
 import { ValidationError } from '../errors';

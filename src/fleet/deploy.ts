@@ -24,13 +24,11 @@ import { sectionOf, type DeployState } from './deploy-state';
 import { describeModel, type ModelInfo } from './model-info';
 import { subscribe } from './mqtt';
 import { FleetRegistry } from './registry';
-import { isValidId, Topics } from './topics';
-import { FleetError, ValidationError } from '../errors';
+import { findTargets, validateTarget, waveSizes, type DeployTarget } from './targets';
+import { Topics } from './topics';
+import { FleetError } from '../errors';
 
 export type { DeployEvent, DeviceOutcome, Tamper } from './delivery';
-
-export type DeployTarget =
-  { device: string } | { devices: string[] } | { group: string } | { all: true };
 
 export interface DeployOptions {
   client: MqttClient;
@@ -100,37 +98,6 @@ export interface DeployResult {
   durationMs: number;
 }
 
-export function describeTarget(t: DeployTarget): string {
-  if ('device' in t) return `device ${t.device}`;
-  if ('devices' in t) return `devices ${t.devices.join(', ')}`;
-  if ('group' in t) return `group ${t.group}`;
-  return 'all devices';
-}
-
-function validateTarget(t: DeployTarget): void {
-  const ids =
-    'device' in t ? [t.device] : 'devices' in t ? t.devices : 'group' in t ? [t.group] : [];
-  for (const id of ids) {
-    if (!isValidId(id)) throw new ValidationError(`deploy target "${id}" is not a valid id`);
-  }
-  if ('devices' in t && t.devices.length === 0) {
-    throw new ValidationError('deploy target: the device list is empty');
-  }
-}
-
-/** Cumulative wave shares → device counts per wave. */
-export function waveSizes(n: number, waves: number[] = [1]): number[] {
-  const shares = [...waves.filter((w) => w > 0 && w < 1), 1];
-  const sizes: number[] = [];
-  let done = 0;
-  for (const share of shares) {
-    const upTo = Math.min(n, Math.max(done + 1, Math.ceil(share * n)));
-    if (upTo > done) sizes.push(upTo - done);
-    done = upTo;
-  }
-  return sizes;
-}
-
 export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   validateTarget(opts.target);
   const started = Date.now();
@@ -157,29 +124,14 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   await registry.start();
   await subscribe(opts.client, topics.allProgress(), 1);
   const t = opts.target;
-  let statuses: DeviceStatus[];
-  if ('device' in t || 'devices' in t) {
-    const ids = 'device' in t ? [t.device] : [...new Set(t.devices)];
-    const found = await Promise.all(
-      ids.map((id) => registry.waitFor(id, (s) => s.online, timeoutMs)),
-    );
-    statuses = [];
-    found.forEach((s, i) => {
-      if (s) statuses.push(s);
-      else
-        emit({
-          ...bare(ids[i], registry.get(ids[i])),
-          state: 'offline',
-          code: 'E_OFFLINE',
-          error: `device ${ids[i]} was not online within ${timeoutMs} ms; nothing was sent`,
-        });
+  const { statuses, missing } = await findTargets(t, registry, timeoutMs, opts.discoverMs);
+  for (const id of missing) {
+    emit({
+      ...bare(id, registry.get(id)),
+      state: 'offline',
+      code: 'E_OFFLINE',
+      error: `device ${id} was not online within ${timeoutMs} ms; nothing was sent`,
     });
-  } else {
-    await registry.settle(500, opts.discoverMs ?? 3000);
-    statuses = 'group' in t ? registry.group(t.group) : registry.list();
-    if (statuses.length === 0) {
-      throw new FleetError(`no device of ${describeTarget(t)} has announced itself on the broker`);
-    }
   }
 
   // 2. Compatibility, before anything is sent.
@@ -381,6 +333,24 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       }
       late = latecomers();
     }
+    // Members that came online too late to be served still get one outcome
+    // each: a deploy result never leaves a member of its target unaccounted.
+    for (const s of latecomers()) {
+      emit({
+        ...bare(s.id, s),
+        ...(stopped
+          ? {
+              state: 'skipped',
+              code: 'E_STOPPED',
+              error: `came online late; ${stopped}; nothing was sent`,
+            }
+          : {
+              state: 'timeout',
+              code: 'E_TIMEOUT',
+              error: `came online after the deployment's ${timeoutMs} ms deadline; nothing was sent`,
+            }),
+      });
+    }
     for (const s of offlineMembers.filter((x) => !outcomes.has(x.id))) {
       emit({
         ...bare(s.id, registry.get(s.id)),
@@ -412,14 +382,4 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
 
 function modelRef(info: ModelInfo): ModelRef {
   return { name: info.name, version: info.version, sha256: info.sha256, size: info.size };
-}
-
-/** One line per device, for the CLI and logs. */
-export function formatOutcome(o: DeviceOutcome): string {
-  const detail =
-    o.state === 'active'
-      ? `active ${o.sha256} (${o.chunksSent} chunks sent, ${o.chunksResent} resent, ${o.durationMs} ms)`
-      : `${o.state}${o.code ? ` ${o.code}` : ''}: ${o.error ?? ''}`;
-  const serving = o.serving ? `; serving ${o.serving.name} ${o.serving.version}` : '';
-  return `${o.deviceId}: ${detail}${o.state === 'active' ? '' : serving}`;
 }

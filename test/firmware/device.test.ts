@@ -231,6 +231,34 @@ describe('firmware device core (C state machine, host sim under ASan/UBSan)', fu
     assert.equal(last(end.progress).sha256, sha(v2));
   });
 
+  it('answers a poll after a reboot with the final reports it saved, not with a new transfer', async () => {
+    const s = await start(withKey);
+    const b = bundle(v2, '0000a00a', { key });
+    const done = seen(await deliver(s, b));
+    assert.equal(last(done.progress).state, 'active');
+    const refusedOffer = { ...bundle(v2, '0000a00b').offer };
+    const refusal = seen(await s.msg(topics.offer(ID), JSON.stringify(refusedOffer))).progress[0];
+    assert.equal(refusal.code, 'E_SIGNATURE');
+    await s.send('reboot'); // RAM gone; slots and records stay
+    seen(await s.send('connect'));
+    const poll = seen(await offer(s, b)).progress;
+    assert.equal(poll.length, 1);
+    assert.equal(poll[0].state, 'active', JSON.stringify(poll[0]));
+    assert.equal(poll[0].sha256, sha(v2));
+    assert.equal(poll[0].have, b.total);
+    assert.equal(poll[0].serving?.sha256, sha(v2));
+    const again = seen(await s.msg(topics.offer(ID), JSON.stringify(refusedOffer))).progress;
+    assert.deepEqual(
+      again.map((x) => [x.state, x.code, x.error]),
+      [['refused', 'E_SIGNATURE', refusal.error]],
+    );
+    // No transfer was started again: a late chunk of it is foreign.
+    const late = seen(await s.msg(topics.chunk(ID), b.chunk(0)));
+    assert.equal(late.progress.length, 0);
+    const stats = JSON.parse((await s.send('stats')).other[0].slice(6));
+    assert.equal(stats.foreign, 1, JSON.stringify(stats));
+  });
+
   it('refuses a manifest signed with another key and keeps serving the old model untouched', async () => {
     const s = await start(withKey);
     await deliver(s, bundle(v1, '0000b001', { key }));

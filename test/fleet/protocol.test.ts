@@ -14,7 +14,7 @@ import { Link } from '../../src/fleet/link';
 import { Bundle } from '../../src/fleet/bundle';
 import { describeModel } from '../../src/fleet/model-info';
 import { parseMessage, type Progress } from '../../src/fleet/messages';
-import { waveSizes } from '../../src/fleet/deploy';
+import { waveSizes } from '../../src/fleet/targets';
 import {
   generateSigningKeys,
   loadPrivateKey,

@@ -169,4 +169,24 @@ void test_store(void) {
   tm_transfer_forget(&pf);
   CHECK(tm_transfer_load(&pf, &s2, held_back, sizeof held_back, scratch, sizeof scratch) ==
         TM_ERR_NOT_FOUND);
+
+  /* Final reports: a ring saved oldest first (from `first`, wrapping), unused ones skipped. */
+  static tm_finished ring[4], got[4];
+  memset(ring, 0, sizeof ring);
+  CHECK(tm_finished_load(&pf, got, 4, scratch, sizeof scratch) == 0);
+  ring[3] = (tm_finished){true, "0000000a", TM_ACTIVE, 9, 9, 9, 9, "", "", ""};
+  memset(ring[3].sha256, 'c', 64);
+  ring[0] = (tm_finished){true, "0000000b", TM_REFUSED, 0, 0, 0, 9, "E_SIGNATURE", "bad", ""};
+  CHECK(tm_finished_save(&pf, ring, 4, 3, scratch, sizeof scratch) == 0);
+  CHECK(tm_finished_load(&pf, got, 4, scratch, sizeof scratch) == 2);
+  CHECK_STR(got[0].deploy_hex, "0000000a");
+  CHECK(got[0].state == TM_ACTIVE && got[0].total == 9 && !strcmp(got[0].sha256, ring[3].sha256));
+  CHECK_STR(got[1].deploy_hex, "0000000b");
+  CHECK(got[1].state == TM_REFUSED && !strcmp(got[1].code, "E_SIGNATURE"));
+  CHECK_STR(got[1].error, "bad");
+  CHECK(!got[2].used);
+  /* Damaged, or claiming more records than the caller keeps: none. */
+  CHECK(tm_finished_load(&pf, got, 1, scratch, sizeof scratch) == 0);
+  find("done", 0)->data[12] ^= 1;
+  CHECK(tm_finished_load(&pf, got, 4, scratch, sizeof scratch) == 0 && !got[0].used);
 }

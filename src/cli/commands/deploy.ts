@@ -1,12 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { num, positional, readBytes, str, UsageError, type Command } from '../args';
-import {
-  deploy as deployModel,
-  describeTarget,
-  formatOutcome,
-  type DeployTarget,
-} from '../../fleet/deploy';
+import { deploy as deployModel } from '../../fleet/deploy';
+import { describeTarget, formatOutcome, type DeployTarget } from '../../fleet/targets';
 import { DeployState } from '../../fleet/deploy-state';
 import { connectBroker, endClient } from '../../fleet/mqtt';
 import { loadPrivateKey } from '../../fleet/signing';
