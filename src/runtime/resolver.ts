@@ -52,6 +52,7 @@ import { squaredDifference } from './kernels/squared-difference';
 import { sub } from './kernels/sub';
 import { transpose } from './kernels/transpose';
 import { transposeConv } from './kernels/transpose-conv';
+import { unidirectionalSequenceLstm } from './kernels/unidirectional-sequence-lstm';
 import { TinymlError } from '../errors';
 
 export class OpResolver {
@@ -136,5 +137,6 @@ export function allOpsResolver(): OpResolver {
     .add(BuiltinOperator.EXP, exp)
     .add(BuiltinOperator.LOG_SOFTMAX, logSoftmax)
     .add(BuiltinOperator.L2_NORMALIZATION, l2Normalization)
-    .add(BuiltinOperator.TRANSPOSE_CONV, transposeConv);
+    .add(BuiltinOperator.TRANSPOSE_CONV, transposeConv)
+    .add(BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM, unidirectionalSequenceLstm);
 }

@@ -67,6 +67,14 @@ const COSTS: Record<string, Cost> = {
     const [, memory = 0] = input(2);
     return batch * filters * (features + memory);
   },
+  // Every output element (one unit at one step) takes four gates' products
+  // with the input and the previous hidden state ([units, in] and
+  // [units, units] weights), plus the three products f * c, i * g, o * tanh(c).
+  UNIDIRECTIONAL_SEQUENCE_LSTM: (input, out) => {
+    const inDim = input(2)[1] ?? 0;
+    const units = input(2)[0] ?? 0;
+    return n(out(0)) * (4 * (inDim + units) + 3);
+  },
   AVERAGE_POOL_2D: pool,
   MAX_POOL_2D: pool,
   L2_POOL_2D: pool,

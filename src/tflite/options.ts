@@ -122,6 +122,14 @@ export const OPTIONS_FIELDS: Readonly<Record<string, readonly FieldSpec[]>> = {
     ['inDataType', 'tensorType', 'float32'],
     ['outDataType', 'tensorType', 'float32'],
   ],
+  UnidirectionalSequenceLSTMOptions: [
+    ['fusedActivationFunction', 'activation', 'NONE'],
+    ['cellClip', 'float', 0],
+    ['projClip', 'float', 0],
+    ['timeMajor', 'bool', false],
+    ['asymmetricQuantizeInputs', 'bool', false],
+    ['diagonalRecurrentTensors', 'bool', false],
+  ],
 };
 
 const unionEnum = fb.BuiltinOptions as unknown as Record<string, number> & Record<number, string>;

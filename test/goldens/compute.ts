@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { goldenCases } from './cases';
 import { moreOpCases } from './more-op-cases';
+import { lstmCases } from './lstm-cases';
 import { writeModel } from '../../src/tflite/writer';
 import { readModel } from '../../src/tflite/reader';
 import { tensorByteSize, type TensorDef } from '../../src/tflite/model';
@@ -51,7 +52,7 @@ function main(): void {
   const tmp = join(tmpdir(), 'tinyml-goldens');
   mkdirSync(tmp, { recursive: true });
   const index: string[] = [];
-  for (const c of [...goldenCases(), ...moreOpCases()]) {
+  for (const c of [...goldenCases(), ...moreOpCases(), ...lstmCases()]) {
     const bytes = writeModel(c.model);
     const modelPath = join(OUT, `${c.name}.tflite`);
     const sg = c.model.subgraphs[0];

@@ -77,11 +77,11 @@ describe('converter: Dense models in the real TFLite runtime', function () {
 
   it('refuses an unsupported layer with its name, class and the supported list', () => {
     const model = tf.sequential({
-      layers: [tf.layers.lstm({ inputShape: [4, 2], units: 3, name: 'my_lstm' })],
+      layers: [tf.layers.gru({ inputShape: [4, 2], units: 3, name: 'my_gru' })],
     });
     assert.throws(
       () => convertLayersModel(model),
-      /layer "my_lstm" \(LSTM\) is not supported; supported layers: .*Dense/,
+      /layer "my_gru" \(GRU\) is not supported; supported layers: .*Dense/,
     );
   });
 });

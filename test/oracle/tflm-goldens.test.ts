@@ -26,6 +26,9 @@ describe("interpreter vs TFLite Micro's reference kernels (goldens)", () => {
       const golden = JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')) as Golden;
       const interp = new Interpreter(readFileSync(join(DIR, golden.model)));
       for (const [r, run] of golden.runs.entries()) {
+        // TFLM computed every run in a fresh interpreter: variable tensors
+        // (an LSTM's state) start from their reset values each time.
+        interp.reset();
         run.inputs.forEach((values, i) => interp.setInput(i, values));
         interp.invoke();
         run.outputs.forEach((expected, o) => {

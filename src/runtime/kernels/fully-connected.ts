@@ -79,16 +79,18 @@ export interface FullyConnectedQuantParams extends FullyConnectedShape {
   int64Accumulator: boolean;
 }
 
+/** `inputStart`: where the rows begin in inputData (LSTM steps read one time slice). */
 export function fullyConnectedFloat(
   p: FullyConnectedFloatParams,
   inputData: Float32Array,
   weights: Float32Array,
   bias: Float32Array | null,
   out: Float32Array,
+  inputStart = 0,
 ): void {
   const { batches, accumDepth, outputDepth, activationMin, activationMax } = p;
   for (let b = 0; b < batches; b++) {
-    const inBase = b * accumDepth;
+    const inBase = inputStart + b * accumDepth;
     for (let o = 0; o < outputDepth; o++) {
       const wBase = o * accumDepth;
       let total = 0;
@@ -105,13 +107,14 @@ export function fullyConnectedQuantized(
   inputData: Int8Array | Int16Array,
   weights: Int8Array,
   out: Int8Array | Int16Array,
+  inputStart = 0,
 ): void {
   const { batches, accumDepth, outputDepth, inputOffset, weightsOffset, outputOffset } = p;
   const { outputMultiplier, outputShift, accBase, bias, int64Accumulator } = p;
   const min = p.quantizedActivationMin;
   const max = p.quantizedActivationMax;
   for (let b = 0; b < batches; b++) {
-    const inBase = b * accumDepth;
+    const inBase = inputStart + b * accumDepth;
     for (let o = 0; o < outputDepth; o++) {
       const wBase = o * accumDepth;
       let acc: number;

@@ -33,8 +33,9 @@ import {
 const CUTOFF_UPPER = f32(16.619047164916992);
 const CUTOFF_LOWER = -9;
 
-export function logisticFloat(x: Float32Array, y: Float32Array): void {
-  for (let i = 0; i < x.length; i++) {
+/** `count` elements from the start (an LSTM gate uses part of its scratch buffer). */
+export function logisticFloat(x: Float32Array, y: Float32Array, count = x.length): void {
+  for (let i = 0; i < count; i++) {
     const v = x[i];
     if (v > CUTOFF_UPPER) y[i] = 1;
     else if (v < CUTOFF_LOWER) y[i] = Math.exp(v);
@@ -59,7 +60,12 @@ export function logisticInt8(p: Int8SigmoidParams, x: Int8Array, y: Int8Array): 
   }
 }
 
-export function logisticInt16(p: Int16SigmoidParams, x: Int16Array, y: Int16Array): void {
+export function logisticInt16(
+  p: Int16SigmoidParams,
+  x: Int16Array,
+  y: Int16Array,
+  count = x.length,
+): void {
   let multiplier = p.inputMultiplier;
   let leftShift = p.inputLeftShift;
   if (multiplier === 0) {
@@ -68,7 +74,7 @@ export function logisticInt16(p: Int16SigmoidParams, x: Int16Array, y: Int16Arra
   }
   const round = leftShift > 0 ? 1 << (leftShift - 1) : 0;
   const table = SIGMOID_TABLE_UINT16;
-  for (let i = 0; i < x.length; i++) {
+  for (let i = 0; i < count; i++) {
     const v = (x[i] * multiplier + round) >> leftShift;
     const abs = v < 0 ? -v : v;
     const uh = abs >>> 9;

@@ -27,8 +27,12 @@ import {
   type Int8SigmoidParams,
 } from './sigmoid-params';
 
-export function tanhFloat(x: Float32Array, y: Float32Array): void {
-  for (let i = 0; i < x.length; i++) y[i] = Math.tanh(x[i]);
+/**
+ * `count` elements, read from x at `xStart` (an LSTM takes the tanh of one
+ * batch's cell state into part of a scratch buffer).
+ */
+export function tanhFloat(x: Float32Array, y: Float32Array, count = x.length, xStart = 0): void {
+  for (let i = 0; i < count; i++) y[i] = Math.tanh(x[xStart + i]);
 }
 
 export function tanhInt8(p: Int8SigmoidParams, x: Int8Array, y: Int8Array): void {
@@ -47,7 +51,13 @@ export function tanhInt8(p: Int8SigmoidParams, x: Int8Array, y: Int8Array): void
   }
 }
 
-export function tanhInt16(p: Int16SigmoidParams, x: Int16Array, y: Int16Array): void {
+export function tanhInt16(
+  p: Int16SigmoidParams,
+  x: Int16Array,
+  y: Int16Array,
+  count = x.length,
+  xStart = 0,
+): void {
   let multiplier = p.inputMultiplier;
   let leftShift = p.inputLeftShift;
   if (multiplier === 0) {
@@ -56,8 +66,8 @@ export function tanhInt16(p: Int16SigmoidParams, x: Int16Array, y: Int16Array): 
   }
   const round = leftShift > 0 ? 1 << (leftShift - 1) : 0;
   const table = SIGMOID_TABLE_UINT16;
-  for (let i = 0; i < x.length; i++) {
-    const v = (x[i] * multiplier + round) >> leftShift;
+  for (let i = 0; i < count; i++) {
+    const v = (x[xStart + i] * multiplier + round) >> leftShift;
     const abs = v < 0 ? -v : v;
     const uh = abs >>> 8;
     let result: number;

@@ -49,6 +49,18 @@ export class GraphBuilder {
     return this.tensors.length - 1;
   }
 
+  /** A variable tensor: state an operator keeps across invokes (an LSTM's hidden and cell state). */
+  variable(
+    name: string,
+    shape: number[],
+    type: TensorTypeName = 'float32',
+    quantization?: Quantization,
+  ): number {
+    const index = this.addTensor(name, shape, type, undefined, quantization);
+    this.tensors[index].isVariable = true;
+    return index;
+  }
+
   /** A constant tensor with its own buffer. */
   constant(
     name: string,

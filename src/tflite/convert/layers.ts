@@ -7,6 +7,7 @@ import type { LayerConverter } from './context';
 import { conv2d, depthwiseConv2d, separableConv2d } from './conv';
 import { conv1d } from './conv1d';
 import { dense } from './dense';
+import { lstm } from './lstm';
 import { MERGE_CONVERTERS } from './merge';
 import { batchNormalization, rescaling } from './normalization';
 import { zeroPadding2d } from './padding';
@@ -24,6 +25,7 @@ export const LAYER_CONVERTERS: Record<string, LayerConverter> = {
   DepthwiseConv2D: depthwiseConv2d,
   SeparableConv2D: separableConv2d,
   Conv1D: conv1d,
+  LSTM: lstm,
   ...POOLING_CONVERTERS,
   Flatten: flatten,
   Reshape: reshapeLayer,
