@@ -162,6 +162,11 @@ export function buildModel(spec: ModelSpec): tfTypes.Sequential {
     ) {
       full.kernelInitializer = t.initializers.glorotUniform({ seed: spec.seed + i });
     }
+    // Keras (TF 2) gates LSTMs with sigmoid, the one gate TFLite's fused LSTM
+    // op has; tfjs defaults to hardSigmoid, which would not convert.
+    if (type === 'lstm' && full.recurrentActivation === undefined) {
+      full.recurrentActivation = 'sigmoid';
+    }
     if (spec.seed !== undefined && type === 'depthwiseConv2d' && !full.depthwiseInitializer) {
       full.depthwiseInitializer = t.initializers.glorotUniform({ seed: spec.seed + i });
     }

@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { parseSpec } from '../../src/model/spec';
+import { buildModel, parseSpec, type ModelSpec } from '../../src/model/spec';
+import { convertLayersModel } from '../../src/tflite/convert';
+import { operatorName } from '../../src/tflite/model';
 import { parseCsv, parseDataset } from '../../src/model/dataset';
 import { trainModel } from '../../src/model/train';
 import { ValidationError } from '../../src/errors';
@@ -55,6 +57,24 @@ describe('model spec and dataset validation', () => {
     fails(() => parseDataset({ xs: [[1]], ys: [1, 2] }), /1 samples but data\.ys has 2/);
     fails(() => parseDataset({ xs: [[1], [1, 2]], ys: [1, 2] }), /ragged/);
     fails(() => parseDataset({ xs: 'a', ys: [1] }), /data\.xs must be an array/);
+  });
+
+  it('gates an LSTM with sigmoid unless the spec says otherwise, so it converts to TFLite', () => {
+    const spec = (recurrentActivation?: string): ModelSpec => ({
+      inputShape: [5, 2],
+      layers: [
+        { type: 'lstm', units: 3, ...(recurrentActivation ? { recurrentActivation } : {}) },
+        { type: 'dense', units: 1 },
+      ],
+    });
+    const lstm = buildModel(spec());
+    assert.equal(lstm.layers[0].getConfig().recurrentActivation, 'sigmoid');
+    const converted = convertLayersModel(lstm);
+    const ops = converted.subgraphs[0].operators.map((op) => operatorName(converted, op));
+    assert.ok(ops.includes('UNIDIRECTIONAL_SEQUENCE_LSTM'), ops.join(', '));
+    const hard = buildModel(spec('hardSigmoid'));
+    assert.equal(hard.layers[0].getConfig().recurrentActivation, 'hardSigmoid');
+    assert.throws(() => convertLayersModel(hard), /recurrentActivation "hardSigmoid"/);
   });
 
   it('parses CSV with a header and text labels', () => {
