@@ -236,4 +236,35 @@ describe('quantize: the real TFLite runtime', function () {
       `integer head ${worstInt} should lose more than float head ${worst}`,
     );
   });
+  it('an LSTM model: float16 and dynamic range keep its state tensors and agree in the real runtime; int8 says no', async () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.lstm({ inputShape: [6, 2], units: 5, recurrentActivation: 'sigmoid' }),
+        tf.layers.dense({ units: 3, activation: 'tanh' }),
+      ],
+    });
+    seedWeights(model, 31, 0.8);
+    const bytes = writeModel(convertLayersModel(model));
+    const xs = Array.from({ length: 6 }, (_, k) => seededInput([6, 2], 700 + k, 1));
+    const want = xs.map((x) => predict(model, x, [6, 2]));
+    for (const { mode, bound } of [
+      { mode: 'float16', bound: 0.002 },
+      { mode: 'dynamic', bound: 0.04 },
+    ] as const) {
+      const q = quantizeModel(bytes, [], { mode });
+      const sg = q.model.subgraphs[0];
+      // The hidden and cell state are variable tensors in the quantized file too.
+      assert.equal(sg.tensors.filter((t) => t.isVariable).length, 2, mode);
+      for (let k = 0; k < xs.length; k++) {
+        const real = await oracle.run(q.bytes, [xs[k]]);
+        const err = maxRelDiff(real.outputs[0].data, want[k]);
+        assert.ok(err <= bound, `${mode}: error ${err} > ${bound}`);
+      }
+    }
+    const calib = xs.map((x) => Array.from(x));
+    assert.throws(
+      () => quantizeModel(bytes, calib, { mode: 'int8' }),
+      /UNIDIRECTIONAL_SEQUENCE_LSTM .*has no int8 quantization/,
+    );
+  });
 });

@@ -44,7 +44,9 @@ export function rebuildModel(model: TfliteModel, hooks: RebuildHooks): TfliteMod
     let n = copied.get(index);
     if (n === undefined) {
       const t = sg.tensors[index];
-      n = g.addTensor(t.name, t.shape, t.type, constantBytes(model, t), t.quantization);
+      n = t.isVariable
+        ? g.variable(t.name, t.shape, t.type, t.quantization) // state (an LSTM's) stays state
+        : g.addTensor(t.name, t.shape, t.type, constantBytes(model, t), t.quantization);
       copied.set(index, n);
     }
     return n;
