@@ -96,7 +96,7 @@ export function im2colInt8(
   p: ConvGeometry,
   input: number,
   oy: number,
-  col: Int8Array,
+  col: ArrayBufferView,
   depth8: number,
   fill: number,
 ): void {

@@ -28,11 +28,18 @@ import {
   prepareConvInt8Simd,
   type ConvInt8Simd,
 } from './conv-2d-int8';
+import {
+  bindConvInt16Simd,
+  convInt16Simd,
+  prepareConvInt16Simd,
+  type ConvInt16Simd,
+} from './conv-2d-int16';
 
 type ConvData =
   | ConvFloatData
   | ConvHybridData
   | { kind: 'int8'; p: ConvQuantParams; simd: ConvInt8Simd }
+  | { kind: 'int16'; p: ConvQuantParams; simd: ConvInt16Simd }
   | { kind: 'quantized'; p: ConvQuantParams };
 
 export const conv2d: Kernel<ConvData> = {
@@ -51,7 +58,11 @@ export const conv2d: Kernel<ConvData> = {
       return prepareConvFloat(node, ctx, c);
     }
     const p = prepareConvQuantized(node, c);
-    const simd = x.type === 'int8' ? prepareConvInt8Simd(ctx, p) : undefined;
+    if (x.type === 'int16') {
+      const simd = prepareConvInt16Simd(ctx, p, w.data as Int8Array);
+      return simd ? { kind: 'int16', p, simd } : { kind: 'quantized', p };
+    }
+    const simd = prepareConvInt8Simd(ctx, p);
     return simd ? { kind: 'int8', p, simd } : { kind: 'quantized', p };
   },
   bind(node, data, simd) {
@@ -59,6 +70,7 @@ export const conv2d: Kernel<ConvData> = {
     if (data.kind === 'hybrid') bindConvHybrid(node, data, simd);
     else if (data.kind === 'float') bindConvFloat(node, data, simd);
     else if (data.kind === 'int8') bindConvInt8Simd(data.simd, data.p, simd, w as Int8Array);
+    else if (data.kind === 'int16') bindConvInt16Simd(data.simd, data.p, simd, w as Int8Array);
   },
   eval(node, data) {
     const x = node.inputs[0]!.data;
@@ -68,12 +80,11 @@ export const conv2d: Kernel<ConvData> = {
     else if (data.kind === 'float') evalConvFloat(node, data);
     else if (data.kind === 'int8' && data.simd.runtime) {
       convInt8Simd(data.p, data.simd, node.scratch, x as Int8Array, y as Int8Array);
-    } else
-      convQuantized(
-        data.p,
-        x as Int8Array | Int16Array,
-        w as Int8Array,
-        y as Int8Array | Int16Array,
-      );
+    } else if (data.kind === 'int16' && data.simd.runtime) {
+      convInt16Simd(data.p, data.simd, node.scratch, x as Int16Array, y as Int16Array);
+    } else {
+      const xq = x as Int8Array | Int16Array;
+      convQuantized(data.p, xq, w as Int8Array, y as Int8Array | Int16Array);
+    }
   },
 };

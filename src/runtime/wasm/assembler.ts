@@ -207,6 +207,9 @@ export class FunctionBuilder {
   }
 
   // i64
+  i64Load(offset = 0): this {
+    return this.mem(0x29, 3, offset);
+  }
   i64Add(): this {
     return this.op(0x7c);
   }
@@ -215,6 +218,9 @@ export class FunctionBuilder {
   }
   i64DivS(): this {
     return this.op(0x7f);
+  }
+  i64ShrS(): this {
+    return this.op(0x87);
   }
   i64GeS(): this {
     return this.op(0x59);

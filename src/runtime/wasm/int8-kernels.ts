@@ -37,6 +37,7 @@
  */
 import { assembleModule, FunctionBuilder } from './assembler';
 import { f32KernelBuilders } from './f32-kernels';
+import { int16KernelBuilders } from './int16-kernels';
 
 export const REQUANT_GROUP_BYTES = 112;
 
@@ -196,7 +197,13 @@ function requantLocals(f: FunctionBuilder): RequantLocals {
 }
 
 /** [sum v0, sum v1, sum v2, sum v3] of four i32x4 accumulators, by pairwise shuffles; into `into`. */
-function reduce4(f: FunctionBuilder, v: number[], t0: number, t1: number, into: number): void {
+export function reduce4(
+  f: FunctionBuilder,
+  v: number[],
+  t0: number,
+  t1: number,
+  into: number,
+): void {
   const LO = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
   const HI = [8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31];
   f.get(v[0]).get(v[1]).i8x16Shuffle(LO).get(v[0]).get(v[1]).i8x16Shuffle(HI).i32x4Add().set(t0);
@@ -204,6 +211,34 @@ function reduce4(f: FunctionBuilder, v: number[], t0: number, t1: number, into: 
   f.get(t0).get(t1).i8x16Shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
   f.get(t0).get(t1).i8x16Shuffle([8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31]);
   f.i32x4Add().set(into);
+}
+
+/**
+ * The row loop of the gemm kernels: two rows per pass (x0, x1 their starts)
+ * share the weight loads, a last odd row goes alone; `body(2 | 1)` emits a pass.
+ */
+export function forRowPairs(
+  f: FunctionBuilder,
+  l: { col: number; colStride: number; rows: number; row: number; x0: number; x1: number },
+  body: (rowsNow: 1 | 2) => void,
+): void {
+  const pass = f.local('i32');
+  f.i32(0).set(l.row);
+  f.block(() =>
+    f.loop(() => {
+      f.get(l.row).get(l.rows).i32GeS().brIf(1);
+      f.get(l.col).get(l.row).get(l.colStride).i32Mul().i32Add().tee(l.x0);
+      f.get(l.colStride).i32Add().set(l.x1);
+      f.get(l.rows).get(l.row).i32Sub().i32(2).i32GeS().set(pass);
+      f.get(pass);
+      f.if(
+        () => body(2),
+        () => body(1),
+      );
+      f.get(l.row).i32(1).get(pass).i32Add().i32Add().set(l.row);
+      f.br(0);
+    }),
+  );
 }
 
 function gemmInt8(): FunctionBuilder {
@@ -231,7 +266,6 @@ function gemmInt8(): FunctionBuilder {
   const x1 = f.local('i32');
   const wp = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
   const left = f.local('i32');
-  const pass = f.local('i32');
   const off = f.local('v128');
   const xv0 = f.local('v128');
   const xv1 = f.local('v128');
@@ -288,22 +322,7 @@ function gemmInt8(): FunctionBuilder {
 
   f.get(inOff).i16x8Splat().set(off);
   initRequant(f, rl, outOff, min, max);
-  f.i32(0).set(row);
-  f.block(() =>
-    f.loop(() => {
-      f.get(row).get(rows).i32GeS().brIf(1);
-      f.get(col).get(row).get(colStride).i32Mul().i32Add().tee(x0).get(colStride).i32Add().set(x1);
-      // two rows per pass share the weight loads; a last odd row goes alone
-      f.get(rows).get(row).i32Sub().i32(2).i32GeS().set(pass);
-      f.get(pass);
-      f.if(
-        () => channelLoop(2),
-        () => channelLoop(1),
-      );
-      f.get(row).i32(1).get(pass).i32Add().i32Add().set(row);
-      f.br(0);
-    }),
-  );
+  forRowPairs(f, { col, colStride, rows, row, x0, x1 }, channelLoop);
   return f;
 }
 
@@ -970,6 +989,9 @@ export interface Int8Kernels {
   gemmHybrid: (...args: number[]) => void;
   dwF32: (...args: number[]) => void;
   dwHybrid: (...args: number[]) => void;
+  /** int16 x int8 raw int32 sums and their int64 requantization (int16-kernels.ts). */
+  gemmI16: (...args: number[]) => void;
+  requantI16: (...args: number[]) => void;
 }
 
 let cachedModule: WebAssembly.Module | null | undefined;
@@ -988,6 +1010,7 @@ export function int8KernelModule(): WebAssembly.Module | null {
       svdfInt8(),
       gemmHybrid(),
       ...f32KernelBuilders(),
+      ...int16KernelBuilders(),
     ]);
     cachedModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   } catch {
@@ -1013,5 +1036,7 @@ export function instantiateInt8Kernels(memory: WebAssembly.Memory): Int8Kernels 
     gemmHybrid: instance.exports.gemm_hybrid as (...args: number[]) => void,
     dwF32: instance.exports.dw_f32 as (...args: number[]) => void,
     dwHybrid: instance.exports.dw_hybrid as (...args: number[]) => void,
+    gemmI16: instance.exports.gemm_i16 as (...args: number[]) => void,
+    requantI16: instance.exports.requant_i16 as (...args: number[]) => void,
   };
 }
