@@ -7,7 +7,7 @@
  */
 import type { PrepareContext } from '../kernel';
 import type { SimdRuntime } from '../wasm/simd-runtime';
-import { packRequantParams, requantParamsBytes } from '../wasm/int8-kernels';
+import { packRequantParams, requantParamsBytes } from '../wasm/requantize';
 import type { DepthwiseQuantParams } from './depthwise-conv-2d-quantized';
 
 /** The SIMD path (wasm/int8-kernels.ts dw_int8) for int8 with depth multiplier 1. */
@@ -52,13 +52,16 @@ export function bindDepthwiseInt8Simd(
   const taps = p.filterHeight * p.filterWidth;
   s.weights = simd.alloc(taps * s.channels8);
   const w = simd.int8(s.weights, taps * s.channels8);
+  const sumAbs = new Float64Array(p.outputDepth);
   for (let t = 0; t < taps; t++) {
     w.set(src.subarray(t * p.outputDepth, (t + 1) * p.outputDepth), t * s.channels8);
+    for (let ch = 0; ch < p.outputDepth; ch++) sumAbs[ch] += Math.abs(src[t * p.outputDepth + ch]);
   }
   if (s.blocked) {
     s.blocked = simd.alloc(9 * 2 * s.channels8);
     const b = new Int16Array(simd.buffer, s.blocked, 9 * s.channels8);
     const folded = new Int32Array(p.outputDepth);
+    const bound3x3 = new Float64Array(p.outputDepth);
     for (let ch = 0; ch < p.outputDepth; ch++) {
       const block = ch >> 3;
       let sum = 0;
@@ -67,12 +70,25 @@ export function bindDepthwiseInt8Simd(
         sum += src[t * p.outputDepth + ch];
       }
       folded[ch] = (p.bias[ch] + p.inputOffset * sum) | 0;
+      // int8 inputs, the offset in the bias
+      bound3x3[ch] = Math.abs(p.bias[ch] + p.inputOffset * sum) + 128 * sumAbs[ch];
     }
-    const packed3x3 = packRequantParams(folded, p.outputMultiplier, p.outputShift, p.outputDepth);
+    const packed3x3 = packRequantParams(
+      folded,
+      p.outputMultiplier,
+      p.outputShift,
+      p.outputDepth,
+      bound3x3,
+    );
     s.params3x3 = simd.alloc(packed3x3.length);
     new Uint8Array(simd.buffer, s.params3x3, packed3x3.length).set(packed3x3);
   }
-  const packed = packRequantParams(p.bias, p.outputMultiplier, p.outputShift, p.outputDepth);
+  // generic rows: x + input_offset is at most 128 + |input_offset| in magnitude
+  const bound = Float64Array.from(
+    sumAbs,
+    (a, ch) => Math.abs(p.bias[ch]) + (128 + Math.abs(p.inputOffset)) * a,
+  );
+  const packed = packRequantParams(p.bias, p.outputMultiplier, p.outputShift, p.outputDepth, bound);
   s.params = simd.alloc(packed.length);
   new Uint8Array(simd.buffer, s.params, packed.length).set(packed);
   s.runtime = simd;

@@ -18,183 +18,19 @@
  *   multiplier 1, eight channels per vector (i32x4.extmul_low/high_i16x8_s),
  *   taps outside the image skipped as in the reference.
  *
- * Requantization of four channels at once (requantize()) reads a 112-byte
- * record per group of four channels, packed by packRequantParams():
- *   0 bias | 16 2^left | 32 multiplier | 48 P = 2^(31-e) (0 for e = 0) |
- *   64 mask = 2^e - 1 | 80 mask >> 1 | 96 all ones where e = 0
- * (i32x4 each; left and e = right the two halves of TFLM's shift). With
- * x = (acc + bias) * 2^left (wrapping, as TFLM's shift does):
- *   SaturatingRoundingDoublingHighMul(x, m) = floor((x * m + 2^30) / 2^31):
- *     TFLM's nudge 1 - 2^30 for negative products followed by a division that
- *     truncates towards zero is the same floor (multipliers are >= 0, so the
- *     saturating case never arises);
- *   RoundingDivideByPOT(q, e) = (q >> e) + [(q & mask) > (mask >> 1) + [q < 0]],
- *     gemmlowp's own form, where q >> e per lane is (q * 2^(31-e)) >> 31 since
- *     WebAssembly has no per-lane variable shift.
- * 64-bit products come from i64x2.extmul_*_i32x4_s; only the low 32 bits of
- * each shifted product are kept, so logical 64-bit shifts (single x86
- * instructions, unlike arithmetic ones before AVX-512) serve.
+ * Requantization: requantize.ts.
  */
 import { assembleModule, FunctionBuilder } from './assembler';
 import { f32KernelBuilders } from './f32-kernels';
 import { int16KernelBuilders } from './int16-kernels';
-
-export const REQUANT_GROUP_BYTES = 112;
-
-/** Bytes of the packed records of `channels` channels. */
-export function requantParamsBytes(channels: number): number {
-  return Math.ceil(channels / 4) * REQUANT_GROUP_BYTES;
-}
-
-/** Packs per-channel bias and (multiplier, shift) into the records requantize() reads. */
-export function packRequantParams(
-  bias: ArrayLike<number>,
-  multiplier: ArrayLike<number>,
-  shift: ArrayLike<number>,
-  channels: number,
-): Uint8Array {
-  const groups = Math.ceil(channels / 4);
-  const bytes = new Uint8Array(groups * REQUANT_GROUP_BYTES);
-  const view = new DataView(bytes.buffer);
-  for (let o = 0; o < channels; o++) {
-    const base = Math.floor(o / 4) * REQUANT_GROUP_BYTES + (o % 4) * 4;
-    const left = shift[o] > 0 ? shift[o] : 0;
-    const right = shift[o] > 0 ? 0 : -shift[o];
-    const mask = right === 31 ? 0x7fffffff : (1 << right) - 1;
-    view.setInt32(base, bias[o] | 0, true);
-    view.setInt32(base + 16, (2 ** left) | 0, true);
-    view.setInt32(base + 32, multiplier[o], true);
-    view.setInt32(base + 48, right > 0 ? 2 ** (31 - right) : 0, true);
-    view.setInt32(base + 64, mask, true);
-    view.setInt32(base + 80, mask >> 1, true);
-    view.setInt32(base + 96, right === 0 ? -1 : 0, true);
-  }
-  return bytes;
-}
-
-interface RequantLocals {
-  x: number;
-  ab: number;
-  t: number;
-  lo: number;
-  hi: number;
-  /** An all-zero v128 (locals start zeroed and this one is never written). */
-  zero: number;
-  // Constants splatted once per call (initRequant), not per group.
-  c30: number;
-  c31: number;
-  cNeg31: number;
-  outOff: number;
-  min: number;
-  max: number;
-}
-
-/** Splats the requantization constants into their locals, once per kernel call. */
-function initRequant(
-  f: FunctionBuilder,
-  l: RequantLocals,
-  outOff: number,
-  min: number,
-  max: number,
-): void {
-  const C31 = (1n << 31n) - 1n;
-  f.i64(1n << 30n)
-    .i64x2Splat()
-    .set(l.c30);
-  f.i64(C31).i64x2Splat().set(l.c31);
-  f.i64(-C31).i64x2Splat().set(l.cNeg31);
-  f.get(outOff).i32x4Splat().set(l.outOff);
-  f.get(min).i32x4Splat().set(l.min);
-  f.get(max).i32x4Splat().set(l.max);
-}
-
-/**
- * Requantizes the i32x4 in `acc` with the record at the address `record()`
- * pushes and the constants initRequant() splatted (output offset, clamp
- * range); leaves the clamped i32x4 in `acc`. Arithmetic 64-bit shifts cost
- * several instructions on x86 (no psraq before AVX-512) while compares and
- * logical shifts are single ones, so signs come from i64x2.lt_s and the
- * divisions by 2^31 shift logically: only the low 32 bits of each quotient
- * are kept, and those are the same for both shifts.
- */
-function requantize(f: FunctionBuilder, acc: number, record: () => void, l: RequantLocals): void {
-  const LOW32 = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
-  const load = (offset: number) => {
-    record();
-    f.v128Load(offset);
-  };
-  // x = (acc + bias) * 2^left
-  f.get(acc);
-  load(0);
-  f.i32x4Add();
-  load(16);
-  f.i32x4Mul().set(l.x);
-  // q = floor((x * m + 2^30) / 2^31), low 32 bits of each 64-bit lane
-  f.get(l.x);
-  load(32);
-  f.i64x2ExtmulLowI32x4s().get(l.c30).i64x2Add().i32(31).i64x2ShrU().set(l.lo);
-  f.get(l.x);
-  load(32);
-  f.i64x2ExtmulHighI32x4s().get(l.c30).i64x2Add().i32(31).i64x2ShrU().set(l.hi);
-  f.get(l.lo).get(l.hi).i8x16Shuffle(LOW32).set(l.x);
-  // q >> e per lane: (q * 2^(31-e)) >> 31, and q itself where e = 0
-  f.get(l.x);
-  load(48);
-  f.i64x2ExtmulLowI32x4s().i32(31).i64x2ShrU().set(l.lo);
-  f.get(l.x);
-  load(48);
-  f.i64x2ExtmulHighI32x4s().i32(31).i64x2ShrU().set(l.hi);
-  f.get(l.x).get(l.lo).get(l.hi).i8x16Shuffle(LOW32);
-  load(96);
-  f.v128Bitselect().set(l.t);
-  // + [(q & mask) > (mask >> 1) + [q < 0]]
-  f.get(l.t);
-  f.get(l.x);
-  load(64);
-  f.v128And();
-  load(80);
-  f.get(l.x).get(l.zero).i32x4LtS().i32x4Sub();
-  f.i32x4GtS().i32x4Sub();
-  f.get(l.outOff).i32x4Add();
-  f.get(l.min).i32x4MaxS();
-  f.get(l.max).i32x4MinS().set(acc);
-}
-
-/** Stores the low bytes of the first `count` (1..4) lanes of `v` at addr. */
-function storeLanes(f: FunctionBuilder, v: number, addr: () => void, count: number): void {
-  f.block(() => {
-    for (let lane = 0; lane < 4; lane++) {
-      f.get(count).i32(lane).i32LeS().brIf(0);
-      addr();
-      f.get(v).i32x4ExtractLane(lane).i32Store8(lane);
-    }
-  });
-}
-
-/** Stores four int8 lanes at once (values already clamped). */
-function store4(f: FunctionBuilder, v: number, addr: () => void): void {
-  addr();
-  f.get(v).get(v).i16x8NarrowI32x4s();
-  f.v128Zero().i8x16NarrowI16x8s();
-  f.v128Store32Lane(0);
-}
-
-function requantLocals(f: FunctionBuilder): RequantLocals {
-  return {
-    x: f.local('v128'),
-    ab: f.local('v128'),
-    t: f.local('v128'),
-    lo: f.local('v128'),
-    hi: f.local('v128'),
-    zero: f.local('v128'),
-    c30: f.local('v128'),
-    c31: f.local('v128'),
-    cNeg31: f.local('v128'),
-    outOff: f.local('v128'),
-    min: f.local('v128'),
-    max: f.local('v128'),
-  };
-}
+import {
+  initRequant,
+  requantize,
+  requantLocals,
+  requantRecord,
+  store4,
+  storeLanes,
+} from './requantize';
 
 /** [sum v0, sum v1, sum v2, sum v3] of four i32x4 accumulators, by pairwise shuffles; into `into`. */
 export function reduce4(
@@ -275,7 +111,7 @@ function gemmInt8(): FunctionBuilder {
   const t0 = f.local('v128');
   const t1 = f.local('v128');
   const rl = requantLocals(f);
-  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(112).i32Mul().i32Add();
+  const record = () => requantRecord(f, params, o);
   const outAddr = (r: number) => () =>
     f.get(out).get(row).i32(r).i32Add().get(outStride).i32Mul().i32Add().get(o).i32Add();
   const finish = (acc: number[], r: number) => {
@@ -471,7 +307,7 @@ function dwInt8(broadcast: boolean): FunctionBuilder {
   const lo = f.local('v128');
   const hi = f.local('v128');
   const rl = requantLocals(f);
-  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(112).i32Mul().i32Add();
+  const record = () => requantRecord(f, params, o);
   const outAddr = () => f.get(out).get(ox).get(c).i32Mul().i32Add().get(o).i32Add();
   // First tap k with origin + d * k >= 0 (a division only at the border).
   const tapStart = (origin: number, d: number, into: number) => {
@@ -605,7 +441,7 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
   const lo = f.local('v128');
   const hi = f.local('v128');
   const rl = requantLocals(f);
-  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(112).i32Mul().i32Add();
+  const record = () => requantRecord(f, params, o);
   const outAddr = () => f.get(out).get(ox).get(c).i32Mul().i32Add().get(o).i32Add();
   const emitGroup = (v: number) => {
     f.block(() => {
@@ -873,7 +709,7 @@ function svdfInt8(): FunctionBuilder {
   const acc = f.local('v128');
   const v = f.local('v128');
   const rl = requantLocals(f);
-  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(112).i32Mul().i32Add();
+  const record = () => requantRecord(f, params, o);
   const outAddr = () => f.get(out).get(o).i32Add();
   initRequant(f, rl, outOff, min, max);
   f.i32(0).get(stateZp).i32Sub().i16x8Splat().set(zpv);
