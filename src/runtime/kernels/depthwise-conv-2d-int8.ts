@@ -20,6 +20,8 @@ export interface DepthwiseInt8Simd {
   params: number;
   /** The same with the input offset folded into the bias, for dw3x3_int8. */
   params3x3: number;
+  /** Scratch slot of the zero-point framed input (framedInput), or -1. */
+  framed: number;
   runtime?: SimdRuntime;
 }
 
@@ -39,7 +41,25 @@ export function prepareDepthwiseInt8Simd(
   const is3x3 = p.filterHeight === 3 && p.filterWidth === 3 && !w8.includes(-128);
   if (is3x3) ctx.reservePersistent(9 * 2 * channels8);
   if (is3x3) ctx.reservePersistent(requantParamsBytes(channels8));
-  return { channels8, weights: 0, blocked: is3x3 ? 1 : 0, params: 0, params3x3: 0 };
+  const frame = is3x3 ? framedInput(p) : undefined;
+  const framed = frame ? ctx.requestSimdScratch('int8', frame.height * frame.rowBytes) : -1;
+  return { channels8, weights: 0, blocked: is3x3 ? 1 : 0, params: 0, params3x3: 0, framed };
+}
+
+/**
+ * The input region a 3x3 depthwise reads, [-padHeight, ..) x [-padWidth, ..),
+ * when it reaches outside the image (some output pixels have taps in the
+ * padding); undefined when every tap is inside. Copied into a frame of the
+ * zero point, those pixels take the unrolled kernel too: a tap on the zero
+ * point adds (zero point + input offset) * w = 0, as the reference's skipped
+ * tap.
+ */
+function framedInput(p: DepthwiseQuantParams): { height: number; rowBytes: number } | undefined {
+  const height = (p.outputHeight - 1) * p.strideHeight + 2 * p.dilationHeight + 1;
+  const width = (p.outputWidth - 1) * p.strideWidth + 2 * p.dilationWidth + 1;
+  const inside =
+    p.padHeight === 0 && p.padWidth === 0 && height <= p.inputHeight && width <= p.inputWidth;
+  return inside ? undefined : { height, rowBytes: width * p.inputDepth };
 }
 
 /** Copies the weights (and for 3x3, the blocked i16 copy) and the packed requantization records. */
@@ -97,9 +117,14 @@ export function bindDepthwiseInt8Simd(
 export function depthwiseInt8Simd(
   p: DepthwiseQuantParams,
   s: DepthwiseInt8Simd,
+  scratch: unknown[],
   x: Int8Array,
   y: Int8Array,
 ): void {
+  if (s.framed >= 0) {
+    framedDepthwise(p, s, scratch[s.framed] as Int8Array, x, y);
+    return;
+  }
   const kernels = s.runtime!.kernels;
   // depth multiplier 1, or a single input channel read by every output channel
   const single = p.depthMultiplier !== 1;
@@ -175,6 +200,61 @@ export function depthwiseInt8Simd(
         p.quantizedActivationMax,
       );
       generic(input, iy0, out, oxB, p.outputWidth);
+    }
+  }
+}
+
+/** Every output pixel on dw3x3_int8, over the input copied into its zero-point frame (pad_int8). */
+function framedDepthwise(
+  p: DepthwiseQuantParams,
+  s: DepthwiseInt8Simd,
+  frame: Int8Array,
+  x: Int8Array,
+  y: Int8Array,
+): void {
+  const kernels = s.runtime!.kernels;
+  const dw3x3 = p.depthMultiplier !== 1 ? kernels.dw3x3C1 : kernels.dw3x3;
+  const { height, rowBytes } = framedInput(p)!;
+  const width = rowBytes / p.inputDepth;
+  const inRow = p.inputWidth * p.inputDepth;
+  const left = p.padWidth * p.inputDepth;
+  const copy = Math.min(inRow, rowBytes - left);
+  const outRow = p.outputWidth * p.outputDepth;
+  for (let b = 0; b < p.batches; b++) {
+    const input = x.byteOffset + b * p.inputHeight * inRow;
+    kernels.pad(
+      input,
+      p.inputHeight,
+      inRow,
+      copy,
+      frame.byteOffset,
+      height,
+      rowBytes,
+      p.padHeight,
+      left,
+      -p.inputOffset,
+    );
+    for (let oy = 0; oy < p.outputHeight; oy++) {
+      dw3x3(
+        frame.byteOffset,
+        width,
+        p.outputDepth,
+        s.channels8,
+        s.blocked,
+        p.strideWidth,
+        p.dilationHeight,
+        p.dilationWidth,
+        oy * p.strideHeight,
+        0,
+        y.byteOffset + (b * p.outputHeight + oy) * outRow,
+        0,
+        p.outputWidth,
+        s.params3x3,
+        p.inputOffset,
+        p.outputOffset,
+        p.quantizedActivationMin,
+        p.quantizedActivationMax,
+      );
     }
   }
 }

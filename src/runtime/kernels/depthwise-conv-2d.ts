@@ -73,7 +73,7 @@ export const depthwiseConv2d: Kernel<DepthwiseData> = {
     if (data.kind === 'hybrid') evalDepthwiseHybrid(node, data);
     else if (data.kind === 'float') evalDepthwiseFloat(node, data);
     else if (data.kind === 'int8' && data.simd.runtime) {
-      depthwiseInt8Simd(data.p, data.simd, x as Int8Array, y as Int8Array);
+      depthwiseInt8Simd(data.p, data.simd, node.scratch, x as Int8Array, y as Int8Array);
     } else {
       const xq = x as Int8Array | Int16Array;
       depthwiseConvQuantized(data.p, xq, w as Int8Array, y as Int8Array | Int16Array);

@@ -23,6 +23,7 @@
 import { assembleModule, FunctionBuilder } from './assembler';
 import { f32KernelBuilders } from './f32-kernels';
 import { int16KernelBuilders } from './int16-kernels';
+import { copyKernelBuilders } from './copy-kernels';
 import {
   initRequant,
   requantize,
@@ -527,150 +528,6 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
 }
 
 /**
- * im2col of one output row for gemm_int8: for each output pixel, its
- * receptive field in [ky][kx][channel] order (the filter's order) at
- * col + ox * depth8, taps outside the image written as the input's zero point
- * (which the gemm's input offset turns into 0, as the reference skips them).
- * A tap row inside the image with dilation 1 is one contiguous copy.
- */
-function im2colInt8(): FunctionBuilder {
-  // (in, inH, inW, c, fh, fw, sw, dh, dw, iy0, padW, outW, col, depth8, zp)
-  const f = new FunctionBuilder('im2col_int8', new Array(15).fill('i32'), []);
-  const [inp, inH, inW, c, fh, fw, sw, dh, dw, iy0, padW, outW, col, depth8, zp] = Array.from(
-    { length: 15 },
-    (_, i) => i,
-  );
-  const ox = f.local('i32');
-  const ix0 = f.local('i32');
-  const ky = f.local('i32');
-  const kx = f.local('i32');
-  const iy = f.local('i32');
-  const ix = f.local('i32');
-  const dst = f.local('i32');
-  const src = f.local('i32');
-  const n = f.local('i32');
-  const segment = f.local('i32');
-  const zpv = f.local('v128');
-  /** Copies n bytes src -> dst, 16 at a time, then byte by byte; advances both. */
-  const copy = () => {
-    f.block(() =>
-      f.loop(() => {
-        f.get(n).i32(16).i32LtS().brIf(1);
-        f.get(dst).get(src).v128Load().v128Store();
-        f.get(src).i32(16).i32Add().set(src);
-        f.get(dst).i32(16).i32Add().set(dst);
-        f.get(n).i32(16).i32Sub().set(n);
-        f.br(0);
-      }),
-    );
-    f.block(() =>
-      f.loop(() => {
-        f.get(n).i32(1).i32LtS().brIf(1);
-        f.get(dst).get(src).i32Load8u().i32Store8();
-        f.get(src).i32(1).i32Add().set(src);
-        f.get(dst).i32(1).i32Add().set(dst);
-        f.get(n).i32(1).i32Sub().set(n);
-        f.br(0);
-      }),
-    );
-  };
-  /** Writes n bytes of the zero point at dst; advances dst. */
-  const fill = () => {
-    f.block(() =>
-      f.loop(() => {
-        f.get(n).i32(16).i32LtS().brIf(1);
-        f.get(dst).get(zpv).v128Store();
-        f.get(dst).i32(16).i32Add().set(dst);
-        f.get(n).i32(16).i32Sub().set(n);
-        f.br(0);
-      }),
-    );
-    f.block(() =>
-      f.loop(() => {
-        f.get(n).i32(1).i32LtS().brIf(1);
-        f.get(dst).get(zp).i32Store8();
-        f.get(dst).i32(1).i32Add().set(dst);
-        f.get(n).i32(1).i32Sub().set(n);
-        f.br(0);
-      }),
-    );
-  };
-  f.get(zp).i8x16Splat().set(zpv);
-  f.get(fw).get(c).i32Mul().set(segment);
-  f.i32(0).set(ox);
-  f.block(() =>
-    f.loop(() => {
-      f.get(ox).get(outW).i32GeS().brIf(1);
-      f.get(ox).get(sw).i32Mul().get(padW).i32Sub().set(ix0);
-      f.get(col).get(ox).get(depth8).i32Mul().i32Add().set(dst);
-      f.i32(0).set(ky);
-      f.block(() =>
-        f.loop(() => {
-          f.get(ky).get(fh).i32GeS().brIf(1);
-          f.get(iy0).get(dh).get(ky).i32Mul().i32Add().set(iy);
-          // (unsigned) iy < inH: the row is inside; the whole tap row is inside too
-          // when dilation is 1 and columns ix0 .. ix0 + fw - 1 are.
-          f.get(iy).get(inH).i32LtU();
-          f.get(dw).i32(1).i32Eq().i32And();
-          f.get(ix0).i32(0).i32GeS().i32And();
-          f.get(ix0).get(fw).i32Add().get(inW).i32LeS().i32And();
-          f.if(
-            () => {
-              f.get(iy)
-                .get(inW)
-                .i32Mul()
-                .get(ix0)
-                .i32Add()
-                .get(c)
-                .i32Mul()
-                .get(inp)
-                .i32Add()
-                .set(src);
-              f.get(segment).set(n);
-              copy();
-            },
-            () => {
-              f.i32(0).set(kx);
-              f.block(() =>
-                f.loop(() => {
-                  f.get(kx).get(fw).i32GeS().brIf(1);
-                  f.get(ix0).get(dw).get(kx).i32Mul().i32Add().set(ix);
-                  f.get(c).set(n);
-                  f.get(iy).get(inH).i32LtU().get(ix).get(inW).i32LtU().i32And();
-                  f.if(
-                    () => {
-                      f.get(iy)
-                        .get(inW)
-                        .i32Mul()
-                        .get(ix)
-                        .i32Add()
-                        .get(c)
-                        .i32Mul()
-                        .get(inp)
-                        .i32Add()
-                        .set(src);
-                      copy();
-                    },
-                    () => fill(),
-                  );
-                  f.get(kx).i32(1).i32Add().set(kx);
-                  f.br(0);
-                }),
-              );
-            },
-          );
-          f.get(ky).i32(1).i32Add().set(ky);
-          f.br(0);
-        }),
-      );
-      f.get(ox).i32(1).i32Add().set(ox);
-      f.br(0);
-    }),
-  );
-  return f;
-}
-
-/**
  * The stages of an int8 SVDF (int8 state and time weights) after its feature
  * stage (gemm_int8 wrote the clamped feature activations to `features`), for
  * one batch: each feature, offset by the state's zero point, goes into the
@@ -815,8 +672,10 @@ export interface Int8Kernels {
   dw3x3: (...args: number[]) => void;
   /** The same for a one-channel input read by every output channel. */
   dw3x3C1: (...args: number[]) => void;
-  /** One output row's receptive fields for gemm. */
+  /** One output row's receptive fields for gemm (copy-kernels.ts). */
   im2col: (...args: number[]) => void;
+  /** An input image copied into a larger one framed by the zero point (copy-kernels.ts). */
+  pad: (...args: number[]) => void;
   /** SVDF after its feature stage (int8 state and time weights). */
   svdf: (...args: number[]) => void;
   /** float32 gemm and depthwise rows (f32-kernels.ts). */
@@ -842,11 +701,11 @@ export function int8KernelModule(): WebAssembly.Module | null {
       dwInt8(true),
       dw3x3Int8(false),
       dw3x3Int8(true),
-      im2colInt8(),
       svdfInt8(),
       gemmHybrid(),
       ...f32KernelBuilders(),
       ...int16KernelBuilders(),
+      ...copyKernelBuilders(),
     ]);
     cachedModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   } catch {
@@ -867,6 +726,7 @@ export function instantiateInt8Kernels(memory: WebAssembly.Memory): Int8Kernels 
     dw3x3: instance.exports.dw3x3_int8 as (...args: number[]) => void,
     dw3x3C1: instance.exports.dw3x3_int8_c1 as (...args: number[]) => void,
     im2col: instance.exports.im2col_int8 as (...args: number[]) => void,
+    pad: instance.exports.pad_int8 as (...args: number[]) => void,
     svdf: instance.exports.svdf_int8 as (...args: number[]) => void,
     gemmF32: instance.exports.gemm_f32 as (...args: number[]) => void,
     gemmHybrid: instance.exports.gemm_hybrid as (...args: number[]) => void,
