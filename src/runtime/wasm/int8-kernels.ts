@@ -437,37 +437,90 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
   const col1 = f.local('i32');
   const col2 = f.local('i32');
   const rowStep = f.local('i32');
+  const pixStep = f.local('i32');
   const wp = f.local('i32');
   const xv = f.local('v128');
-  const lo = f.local('v128');
-  const hi = f.local('v128');
+  const wv = [f.local('v128'), f.local('v128')];
+  const lo = [f.local('v128'), f.local('v128')];
+  const hi = [f.local('v128'), f.local('v128')];
   const rl = requantLocals(f);
   const record = () => requantRecord(f, params, o);
-  const outAddr = () => f.get(out).get(ox).get(c).i32Mul().i32Add().get(o).i32Add();
-  const emitGroup = (v: number) => {
+  const outAddr = (pix: number) => () => {
+    f.get(out).get(ox);
+    if (pix) f.i32(pix).i32Add();
+    f.get(c).i32Mul().i32Add().get(o).i32Add();
+  };
+  const emitGroup = (v: number, pix: number) => {
     f.block(() => {
       f.get(c).get(o).i32Sub().tee(left).i32(0).i32LeS().brIf(0);
       requantize(f, v, record, rl);
       f.get(left).i32(4).i32GeS();
       f.if(
-        () => store4(f, v, outAddr),
-        () => storeLanes(f, v, outAddr, left),
+        () => store4(f, v, outAddr(pix)),
+        () => storeLanes(f, v, outAddr(pix), left),
       );
     });
   };
 
-  // pushes input x weights of tap t (ky * 3 + kx) as i16x8; weights are i16
-  const product = (t: number) => {
+  // pushes the input of tap t (ky * 3 + kx) of pixel ox + pix as i16x8, times weights wv[t % 2]
+  const product = (t: number, pix: number) => {
     const ky = Math.floor(t / 3);
     const kx = t % 3;
     f.get(rows[ky]);
+    if (pix) f.get(pixStep).i32Add();
     if (!broadcast) f.get(cb).i32Add();
     if (kx > 0) f.get(kx === 1 ? col1 : col2).i32Add();
     if (broadcast) f.i32Load8s().i16x8Splat();
     else f.i16x8Load8x8s();
-    f.get(wp)
-      .v128Load(t * 16)
-      .i16x8Mul();
+    f.get(wv[t % 2]).i16x8Mul();
+  };
+  /**
+   * All channel blocks of `pixels` (1 or 2) output pixels from ox: two
+   * pixels share each weight load. Taps in pairs: with input and weights in
+   * [-128, 127] and no weight -128 (bind checks), a product is at most
+   * 2^14 - 2^7 in magnitude and two of them still fit an i16 lane, so the
+   * pair is summed in i16 and widened once.
+   */
+  const blocks = (pixels: number) => {
+    f.i32(0).set(cb);
+    f.get(w).set(wp);
+    f.block(() =>
+      f.loop(() => {
+        f.get(cb).get(c8).i32GeS().brIf(1);
+        for (let pix = 0; pix < pixels; pix++) {
+          f.v128Zero().set(lo[pix]);
+          f.v128Zero().set(hi[pix]);
+        }
+        for (let t = 0; t < 9; t += 2) {
+          f.get(wp)
+            .v128Load(t * 16)
+            .set(wv[0]);
+          if (t + 1 < 9)
+            f.get(wp)
+              .v128Load((t + 1) * 16)
+              .set(wv[1]);
+          for (let pix = 0; pix < pixels; pix++) {
+            product(t, pix);
+            if (t + 1 < 9) {
+              product(t + 1, pix);
+              f.i16x8Add();
+            }
+            f.set(xv);
+            f.get(lo[pix]).get(xv).i32x4ExtendLowI16x8s().i32x4Add().set(lo[pix]);
+            f.get(hi[pix]).get(xv).i32x4ExtendHighI16x8s().i32x4Add().set(hi[pix]);
+          }
+        }
+        for (let pix = 0; pix < pixels; pix++) {
+          f.get(cb).set(o);
+          emitGroup(lo[pix], pix);
+          f.get(cb).i32(4).i32Add().set(o);
+          emitGroup(hi[pix], pix);
+        }
+        f.get(cb).i32(8).i32Add().set(cb);
+        f.get(wp).i32(144).i32Add().set(wp);
+        f.br(0);
+      }),
+    );
   };
 
   initRequant(f, rl, outOff, min, max);
@@ -480,6 +533,9 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
   f.get(dh).get(inW).i32Mul();
   inStride();
   f.i32Mul().set(rowStep);
+  f.get(sw);
+  inStride();
+  f.i32Mul().set(pixStep);
   f.get(ox0).set(ox);
   f.block(() =>
     f.loop(() => {
@@ -490,37 +546,18 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
       f.i32Mul().get(inp).i32Add().set(rows[0]);
       f.get(rows[0]).get(rowStep).i32Add().set(rows[1]);
       f.get(rows[1]).get(rowStep).i32Add().set(rows[2]);
-      f.i32(0).set(cb);
-      f.get(w).set(wp);
-      f.block(() =>
-        f.loop(() => {
-          f.get(cb).get(c8).i32GeS().brIf(1);
-          f.v128Zero().set(lo);
-          f.v128Zero().set(hi);
-          // Taps in pairs: with input and weights in [-128, 127] and no
-          // weight -128 (bind checks), a product is at most 2^14 - 2^7 in
-          // magnitude and two of them still fit an i16 lane, so the pair
-          // is summed in i16 and widened once.
-          for (let t = 0; t < 9; t += 2) {
-            product(t);
-            if (t + 1 < 9) {
-              product(t + 1);
-              f.i16x8Add();
-            }
-            f.set(xv);
-            f.get(lo).get(xv).i32x4ExtendLowI16x8s().i32x4Add().set(lo);
-            f.get(hi).get(xv).i32x4ExtendHighI16x8s().i32x4Add().set(hi);
-          }
-          f.get(cb).set(o);
-          emitGroup(lo);
-          f.get(cb).i32(4).i32Add().set(o);
-          emitGroup(hi);
-          f.get(cb).i32(8).i32Add().set(cb);
-          f.get(wp).i32(144).i32Add().set(wp);
-          f.br(0);
-        }),
+      // two pixels per pass, a last odd one alone
+      f.get(ox1).get(ox).i32Sub().i32(2).i32GeS();
+      f.if(
+        () => {
+          blocks(2);
+          f.get(ox).i32(2).i32Add().set(ox);
+        },
+        () => {
+          blocks(1);
+          f.get(ox).i32(1).i32Add().set(ox);
+        },
       );
-      f.get(ox).i32(1).i32Add().set(ox);
       f.br(0);
     }),
   );
