@@ -80,7 +80,7 @@ export const conv2d: Kernel<ConvData> = {
     else if (data.kind === 'float') evalConvFloat(node, data);
     else if (data.kind === 'int8' && data.simd.runtime) {
       convInt8Simd(data.p, data.simd, node.scratch, x as Int8Array, y as Int8Array);
-    } else if (data.kind === 'int16' && data.simd.runtime) {
+    } else if (data.kind === 'int16' && data.simd.gemm.runtime) {
       convInt16Simd(data.p, data.simd, node.scratch, x as Int16Array, y as Int16Array);
     } else {
       const xq = x as Int8Array | Int16Array;

@@ -7,7 +7,8 @@
  * dilations, 1x1 convolutions read in place, channel counts off the
  * four-lane groups, depths off the eight-value blocks, two batches, a
  * multiplier above 1 (shift > 0), fused ReLU, and the int16/int8 extremes.
- * A filter whose int32 sums could wrap must leave the SIMD path.
+ * A filter whose int32 sums could wrap must leave the SIMD path. FULLY_CONNECTED
+ * (the same gemm16-simd.ts path) likewise over batches, depths and lane tails.
  */
 import { strict as assert } from 'node:assert';
 import { GraphBuilder } from '../../../src/tflite/convert/graph-builder';
@@ -175,6 +176,59 @@ describe('SIMD int16x8 convolution', () => {
         assert.deepEqual(got, want, `trial ${trial}`);
         // not all clamped: the comparison sees requantized values
         const inside = want.filter((v) => v > -32768 && v < 32767 && v !== 0).length;
+        assert.ok(inside > want.length / 4, `${inside} of ${want.length} outputs unsaturated`);
+      }
+    });
+  }
+});
+
+/** A 16x8 FULLY_CONNECTED: [batches, depth] int16 in, [outDepth, depth] int8 weights, int64 bias. */
+function fullyConnectedModel(batches: number, depth: number, outDepth: number): Uint8Array {
+  const rand = mulberry32(depth * 31 + outDepth);
+  const q = (scale: number[]) => ({ scale, zeroPoint: scale.map(() => 0), quantizedDimension: 0 });
+  const g = new GraphBuilder();
+  const sW = Array.from({ length: outDepth }, () => 0.002 + rand() * 0.02);
+  const x = g.addTensor('x', [batches, depth], 'int16', undefined, q([0.001]));
+  const weights = Int8Array.from(
+    { length: outDepth * depth },
+    () => Math.floor(rand() * 256) - 128,
+  );
+  const w = g.addTensor('w', [outDepth, depth], 'int8', weights, q(sW));
+  const bias = BigInt64Array.from({ length: outDepth }, () =>
+    BigInt(Math.floor((rand() * 2 - 1) * 1e6)),
+  );
+  const b = g.addTensor('b', [outDepth], 'int64', bias as never, q(sW.map((s) => s * 0.001)));
+  const y = g.addTensor('y', [batches, outDepth], 'int16', undefined, q([0.001 * 0.01 * 200]));
+  g.addOperator(BuiltinOperator.FULLY_CONNECTED, [x, w, b], [y], {
+    type: 'FullyConnectedOptions',
+    fusedActivationFunction: 'NONE',
+  });
+  return writeModel(g.finish([x], [y], 'fc16'));
+}
+
+describe('SIMD int16x8 fully connected', () => {
+  for (const [batches, depth, outDepth] of [
+    [3, 13, 7],
+    [1, 64, 16],
+    [5, 1, 3],
+  ]) {
+    it(`equals the reference loop: ${batches} x ${depth} -> ${outDepth}`, () => {
+      const bytes = fullyConnectedModel(batches, depth, outDepth);
+      const simd = new Interpreter(bytes);
+      const plain = new Interpreter(bytes, { simd: false });
+      assert.ok(simd.persistentBytes > 0, 'SIMD path taken');
+      const rand = mulberry32(batches + depth);
+      for (let trial = 0; trial < 3; trial++) {
+        const input = Array.from({ length: batches * depth }, () =>
+          trial === 2 ? (rand() < 0.5 ? -32768 : 32767) : Math.floor(rand() * 65536) - 32768,
+        );
+        simd.setInput(0, input);
+        plain.setInput(0, input);
+        simd.invoke();
+        plain.invoke();
+        const want = Array.from(plain.outputs[0].data as Int16Array);
+        assert.deepEqual(Array.from(simd.outputs[0].data as Int16Array), want, `trial ${trial}`);
+        const inside = want.filter((v) => v > -32768 && v < 32767).length;
         assert.ok(inside > want.length / 4, `${inside} of ${want.length} outputs unsaturated`);
       }
     });
