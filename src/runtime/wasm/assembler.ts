@@ -303,6 +303,14 @@ export class FunctionBuilder {
   i32x4Sub(): this {
     return this.simd(0xb1);
   }
+  v128Store64Lane(lane: number, offset = 0): this {
+    this.code.push(0xfd);
+    uleb(0x5b, this.code);
+    uleb(3, this.code);
+    uleb(offset, this.code);
+    this.code.push(lane);
+    return this;
+  }
   v128Store32Lane(lane: number, offset = 0): this {
     this.code.push(0xfd);
     uleb(0x5a, this.code);

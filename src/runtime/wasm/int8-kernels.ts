@@ -511,10 +511,25 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
           }
         }
         for (let pix = 0; pix < pixels; pix++) {
-          f.get(cb).set(o);
-          emitGroup(lo[pix], pix);
-          f.get(cb).i32(4).i32Add().set(o);
-          emitGroup(hi[pix], pix);
+          // a whole block of eight channels: one narrow and one 8-byte store
+          f.get(c).get(cb).i32Sub().i32(8).i32GeS();
+          f.if(
+            () => {
+              f.get(cb).i32(4).i32Add().set(o);
+              requantize(f, hi[pix], record, rl);
+              f.get(cb).set(o);
+              requantize(f, lo[pix], record, rl);
+              outAddr(pix)();
+              f.get(lo[pix]).get(hi[pix]).i16x8NarrowI32x4s();
+              f.v128Zero().i8x16NarrowI16x8s().v128Store64Lane(0);
+            },
+            () => {
+              f.get(cb).set(o);
+              emitGroup(lo[pix], pix);
+              f.get(cb).i32(4).i32Add().set(o);
+              emitGroup(hi[pix], pix);
+            },
+          );
         }
         f.get(cb).i32(8).i32Add().set(cb);
         f.get(wp).i32(144).i32Add().set(wp);
