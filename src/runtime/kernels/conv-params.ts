@@ -1,7 +1,8 @@
 /**
  * What CONV_2D and DEPTHWISE_CONV_2D share in prepare(): options, the NHWC
  * geometry, the implicit padding (padding.ts) and a check that the model's
- * output shape is the one the options imply.
+ * output shape is the one the options imply; the groups of a CONV_2D and the
+ * depth multiplier of a DEPTHWISE_CONV_2D, which every data type's kernel reads.
  */
 import type { PaddingName } from '../../tflite/model';
 import { expectRank, input, KernelError, numberOption, output, type NodeContext } from '../kernel';
@@ -81,4 +82,67 @@ export function convGeometry(node: NodeContext): ConvGeometry {
     padHeight: pad.height,
     padWidth: pad.width,
   };
+}
+
+/** CONV_2D: an [outDepth, fh, fw, inDepth / groups] filter. */
+export interface ConvParams extends ConvGeometry {
+  filterInputDepth: number;
+  filtersPerGroup: number;
+}
+
+/** DEPTHWISE_CONV_2D: a [1, fh, fw, inDepth * depthMultiplier] filter. */
+export interface DepthwiseParams extends ConvGeometry {
+  depthMultiplier: number;
+}
+
+/** A 1x1 stride-1 convolution: the input's pixels are the gemm rows as they lie. */
+export function isPointwise(g: ConvGeometry): boolean {
+  return g.filterHeight === 1 && g.filterWidth === 1 && g.strideHeight === 1 && g.strideWidth === 1;
+}
+
+export function groupedParams(node: NodeContext, g: ConvGeometry): ConvParams {
+  const w = input(node, 1);
+  const filterInputDepth = w.shape[3];
+  if (w.shape[0] !== g.outputDepth) {
+    throw new KernelError(
+      node,
+      `filter [${w.shape}] has ${w.shape[0]} outputs; the output has ${g.outputDepth} channels`,
+    );
+  }
+  if (filterInputDepth <= 0 || g.inputDepth % filterInputDepth !== 0) {
+    throw new KernelError(
+      node,
+      `input depth ${g.inputDepth} is not a multiple of the filter depth ${filterInputDepth}`,
+    );
+  }
+  const groups = g.inputDepth / filterInputDepth;
+  if (g.outputDepth % groups !== 0) {
+    throw new KernelError(
+      node,
+      `output depth ${g.outputDepth} is not a multiple of the ${groups} groups`,
+    );
+  }
+  return { ...g, filterInputDepth, filtersPerGroup: g.outputDepth / groups };
+}
+
+export function depthwiseParams(node: NodeContext, g: ConvGeometry): DepthwiseParams {
+  const w = input(node, 1);
+  if (w.shape[0] !== 1 || w.shape[3] !== g.outputDepth) {
+    throw new KernelError(
+      node,
+      `filter [${w.shape}] must be [1, h, w, ${g.outputDepth}] for ${g.outputDepth} output channels`,
+    );
+  }
+  // Old converters leave depth_multiplier 0; the shapes determine it.
+  let depthMultiplier = numberOption(node, 'depthMultiplier', 0);
+  if (g.inputDepth > 0 && depthMultiplier * g.inputDepth !== g.outputDepth) {
+    depthMultiplier = g.outputDepth / g.inputDepth;
+  }
+  if (!Number.isInteger(depthMultiplier) || depthMultiplier < 1) {
+    throw new KernelError(
+      node,
+      `output depth ${g.outputDepth} is not a multiple of the input depth ${g.inputDepth}`,
+    );
+  }
+  return { ...g, depthMultiplier };
 }

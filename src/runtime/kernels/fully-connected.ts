@@ -12,6 +12,8 @@
  * the bias once in prepare(); integer sums are exact in any order, so this is
  * the reference's result. int16 activations with int8 weights accumulate in
  * int64 when the bias is int64 (16x8 quantization), in int32 otherwise.
+ * SIMD: int8 on gemm_int8 (gemm-simd.ts), 16x8 with an int64 bias on
+ * gemm_i16 (gemm16-simd.ts), both with constant symmetric weights.
  */
 import type { ActivationName } from '../../tflite/model';
 import {
@@ -32,6 +34,7 @@ import {
 } from '../quant/multiplier';
 import { biasValues, perChannelMultipliers, perTensorConvMultiplier } from './quant-params';
 import { bindSimdGemm, prepareSimdGemm, runSimdGemm, type SimdGemm } from './gemm-simd';
+import { bindSimdGemm16, prepareSimdGemm16, runSimdGemm16, type SimdGemm16 } from './gemm16-simd';
 import type { SimdRuntime } from '../wasm/simd-runtime';
 import {
   bindFloatGemm,
@@ -139,7 +142,8 @@ export function fullyConnectedQuantized(
 type FullyConnectedData =
   | { kind: 'float'; p: FullyConnectedFloatParams; simd?: FloatSimd }
   | { kind: 'hybrid'; p: FullyConnectedShape; h: HybridData; gemm?: HybridGemm }
-  | { kind: 'quantized'; p: FullyConnectedQuantParams; gemm?: SimdGemm; simd?: SimdRuntime };
+  | { kind: 'quantized'; p: FullyConnectedQuantParams; gemm?: SimdGemm; simd?: SimdRuntime }
+  | { kind: 'int16'; p: FullyConnectedQuantParams; gemm: SimdGemm16 };
 
 function shapeOf(node: NodeContext): FullyConnectedShape {
   const x = input(node, 0);
@@ -294,6 +298,20 @@ export const fullyConnected: Kernel<FullyConnectedData> = {
     }
     const p = prepareQuantized(node, shape);
     const bias = optionalInput(node, 2);
+    if (x.type === 'int16' && p.int64Accumulator && p.accBase && p.inputOffset === 0) {
+      // 16x8 with constant symmetric weights and bias: gemm16-simd.ts when exact
+      const gemm = prepareSimdGemm16(
+        ctx,
+        w.data as Int8Array,
+        shape.accumDepth,
+        shape.outputDepth,
+        shape.batches,
+        p.bias,
+        p.outputMultiplier,
+        p.outputShift,
+      );
+      if (gemm) return { kind: 'int16', p, gemm };
+    }
     // The SIMD path: int8 activations, constant symmetric weights and bias.
     const simdable =
       ctx.simd && x.type === 'int8' && p.accBase !== null && (!bias || bias.isConstant);
@@ -311,6 +329,11 @@ export const fullyConnected: Kernel<FullyConnectedData> = {
       const bias = node.inputs[2];
       const b = bias ? (bias.data as Float32Array) : null;
       bindFloatGemm(data.simd, simd, node.inputs[1]!.data as Float32Array, b);
+    }
+    if (data.kind === 'int16') {
+      const { p, gemm } = data;
+      const w = node.inputs[1]!.data as Int8Array;
+      bindSimdGemm16(gemm, simd, w, p.bias, p.outputMultiplier, p.outputShift);
     }
     if (data.kind !== 'quantized' || !data.gemm) return;
     const p = data.p;
@@ -367,7 +390,19 @@ export const fullyConnected: Kernel<FullyConnectedData> = {
         bias ? (bias.data as Float32Array) : null,
         node.outputs[0].data as Float32Array,
       );
-    } else if (data.gemm && data.simd) {
+    } else if (data.kind === 'int16' && data.gemm.runtime) {
+      const p = data.p;
+      runSimdGemm16(
+        data.gemm,
+        node.scratch,
+        node.inputs[0]!.data.byteOffset,
+        p.accumDepth * 2,
+        p.batches,
+        p.quantizedActivationMin,
+        p.quantizedActivationMax,
+        node.outputs[0].data.byteOffset,
+      );
+    } else if (data.kind === 'quantized' && data.gemm && data.simd) {
       const p = data.p;
       runSimdGemm(
         data.simd,

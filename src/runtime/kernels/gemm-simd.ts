@@ -9,7 +9,7 @@
  * offset turns into 0 as the reference's skipped taps.
  */
 import type { PrepareContext } from '../kernel';
-import { packRequantParams, requantParamsBytes } from '../wasm/int8-kernels';
+import { packRequantParams, requantParamsBytes } from '../wasm/requantize';
 import type { SimdRuntime } from '../wasm/simd-runtime';
 
 export interface SimdGemm {
@@ -54,12 +54,19 @@ export function bindSimdGemm(
     w.set(weights.subarray(o * g.depth, (o + 1) * g.depth), o * g.depth8);
   }
   const folded = new Int32Array(g.channels);
+  // |acc| <= |folded bias| + 128 * sum |w|: the inputs are int8 (the offset is in the bias)
+  const accBound = new Float64Array(g.channels);
   for (let o = 0; o < g.channels; o++) {
     let sum = 0;
-    for (let k = 0; k < g.depth; k++) sum += weights[o * g.depth + k];
+    let sumAbs = 0;
+    for (let k = 0; k < g.depth; k++) {
+      sum += weights[o * g.depth + k];
+      sumAbs += Math.abs(weights[o * g.depth + k]);
+    }
     folded[o] = (bias[o] + inputOffset * sum) | 0;
+    accBound[o] = Math.abs(bias[o] + inputOffset * sum) + 128 * sumAbs;
   }
-  const packed = packRequantParams(folded, multiplier, shift, g.channels);
+  const packed = packRequantParams(folded, multiplier, shift, g.channels, accBound);
   g.params = simd.alloc(packed.length);
   new Uint8Array(simd.buffer, g.params, packed.length).set(packed);
 }

@@ -30,7 +30,7 @@ import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../quant/mult
 import { f32 } from '../quant/rounding';
 import type { SimdRuntime } from '../wasm/simd-runtime';
 import { bindSimdGemm, prepareSimdGemm, runSimdGemm, type SimdGemm } from './gemm-simd';
-import { packRequantParams, requantParamsBytes } from '../wasm/int8-kernels';
+import { packRequantParams, requantParamsBytes } from '../wasm/requantize';
 
 export interface SvdfShape {
   batches: number;

@@ -207,6 +207,9 @@ export class FunctionBuilder {
   }
 
   // i64
+  i64Load(offset = 0): this {
+    return this.mem(0x29, 3, offset);
+  }
   i64Add(): this {
     return this.op(0x7c);
   }
@@ -215,6 +218,9 @@ export class FunctionBuilder {
   }
   i64DivS(): this {
     return this.op(0x7f);
+  }
+  i64ShrS(): this {
+    return this.op(0x87);
   }
   i64GeS(): this {
     return this.op(0x59);
@@ -296,6 +302,14 @@ export class FunctionBuilder {
   }
   i32x4Sub(): this {
     return this.simd(0xb1);
+  }
+  v128Store64Lane(lane: number, offset = 0): this {
+    this.code.push(0xfd);
+    uleb(0x5b, this.code);
+    uleb(3, this.code);
+    uleb(offset, this.code);
+    this.code.push(lane);
+    return this;
   }
   v128Store32Lane(lane: number, offset = 0): this {
     this.code.push(0xfd);

@@ -18,185 +18,29 @@
  *   multiplier 1, eight channels per vector (i32x4.extmul_low/high_i16x8_s),
  *   taps outside the image skipped as in the reference.
  *
- * Requantization of four channels at once (requantize()) reads a 112-byte
- * record per group of four channels, packed by packRequantParams():
- *   0 bias | 16 2^left | 32 multiplier | 48 P = 2^(31-e) (0 for e = 0) |
- *   64 mask = 2^e - 1 | 80 mask >> 1 | 96 all ones where e = 0
- * (i32x4 each; left and e = right the two halves of TFLM's shift). With
- * x = (acc + bias) * 2^left (wrapping, as TFLM's shift does):
- *   SaturatingRoundingDoublingHighMul(x, m) = floor((x * m + 2^30) / 2^31):
- *     TFLM's nudge 1 - 2^30 for negative products followed by a division that
- *     truncates towards zero is the same floor (multipliers are >= 0, so the
- *     saturating case never arises);
- *   RoundingDivideByPOT(q, e) = (q >> e) + [(q & mask) > (mask >> 1) + [q < 0]],
- *     gemmlowp's own form, where q >> e per lane is (q * 2^(31-e)) >> 31 since
- *     WebAssembly has no per-lane variable shift.
- * 64-bit products come from i64x2.extmul_*_i32x4_s; only the low 32 bits of
- * each shifted product are kept, so logical 64-bit shifts (single x86
- * instructions, unlike arithmetic ones before AVX-512) serve.
+ * Requantization: requantize.ts.
  */
 import { assembleModule, FunctionBuilder } from './assembler';
 import { f32KernelBuilders } from './f32-kernels';
-
-export const REQUANT_GROUP_BYTES = 112;
-
-/** Bytes of the packed records of `channels` channels. */
-export function requantParamsBytes(channels: number): number {
-  return Math.ceil(channels / 4) * REQUANT_GROUP_BYTES;
-}
-
-/** Packs per-channel bias and (multiplier, shift) into the records requantize() reads. */
-export function packRequantParams(
-  bias: ArrayLike<number>,
-  multiplier: ArrayLike<number>,
-  shift: ArrayLike<number>,
-  channels: number,
-): Uint8Array {
-  const groups = Math.ceil(channels / 4);
-  const bytes = new Uint8Array(groups * REQUANT_GROUP_BYTES);
-  const view = new DataView(bytes.buffer);
-  for (let o = 0; o < channels; o++) {
-    const base = Math.floor(o / 4) * REQUANT_GROUP_BYTES + (o % 4) * 4;
-    const left = shift[o] > 0 ? shift[o] : 0;
-    const right = shift[o] > 0 ? 0 : -shift[o];
-    const mask = right === 31 ? 0x7fffffff : (1 << right) - 1;
-    view.setInt32(base, bias[o] | 0, true);
-    view.setInt32(base + 16, (2 ** left) | 0, true);
-    view.setInt32(base + 32, multiplier[o], true);
-    view.setInt32(base + 48, right > 0 ? 2 ** (31 - right) : 0, true);
-    view.setInt32(base + 64, mask, true);
-    view.setInt32(base + 80, mask >> 1, true);
-    view.setInt32(base + 96, right === 0 ? -1 : 0, true);
-  }
-  return bytes;
-}
-
-interface RequantLocals {
-  x: number;
-  ab: number;
-  t: number;
-  lo: number;
-  hi: number;
-  /** An all-zero v128 (locals start zeroed and this one is never written). */
-  zero: number;
-  // Constants splatted once per call (initRequant), not per group.
-  c30: number;
-  c31: number;
-  cNeg31: number;
-  outOff: number;
-  min: number;
-  max: number;
-}
-
-/** Splats the requantization constants into their locals, once per kernel call. */
-function initRequant(
-  f: FunctionBuilder,
-  l: RequantLocals,
-  outOff: number,
-  min: number,
-  max: number,
-): void {
-  const C31 = (1n << 31n) - 1n;
-  f.i64(1n << 30n)
-    .i64x2Splat()
-    .set(l.c30);
-  f.i64(C31).i64x2Splat().set(l.c31);
-  f.i64(-C31).i64x2Splat().set(l.cNeg31);
-  f.get(outOff).i32x4Splat().set(l.outOff);
-  f.get(min).i32x4Splat().set(l.min);
-  f.get(max).i32x4Splat().set(l.max);
-}
-
-/**
- * Requantizes the i32x4 in `acc` with the record at the address `record()`
- * pushes and the constants initRequant() splatted (output offset, clamp
- * range); leaves the clamped i32x4 in `acc`. Arithmetic 64-bit shifts cost
- * several instructions on x86 (no psraq before AVX-512) while compares and
- * logical shifts are single ones, so signs come from i64x2.lt_s and the
- * divisions by 2^31 shift logically: only the low 32 bits of each quotient
- * are kept, and those are the same for both shifts.
- */
-function requantize(f: FunctionBuilder, acc: number, record: () => void, l: RequantLocals): void {
-  const LOW32 = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
-  const load = (offset: number) => {
-    record();
-    f.v128Load(offset);
-  };
-  // x = (acc + bias) * 2^left
-  f.get(acc);
-  load(0);
-  f.i32x4Add();
-  load(16);
-  f.i32x4Mul().set(l.x);
-  // q = floor((x * m + 2^30) / 2^31), low 32 bits of each 64-bit lane
-  f.get(l.x);
-  load(32);
-  f.i64x2ExtmulLowI32x4s().get(l.c30).i64x2Add().i32(31).i64x2ShrU().set(l.lo);
-  f.get(l.x);
-  load(32);
-  f.i64x2ExtmulHighI32x4s().get(l.c30).i64x2Add().i32(31).i64x2ShrU().set(l.hi);
-  f.get(l.lo).get(l.hi).i8x16Shuffle(LOW32).set(l.x);
-  // q >> e per lane: (q * 2^(31-e)) >> 31, and q itself where e = 0
-  f.get(l.x);
-  load(48);
-  f.i64x2ExtmulLowI32x4s().i32(31).i64x2ShrU().set(l.lo);
-  f.get(l.x);
-  load(48);
-  f.i64x2ExtmulHighI32x4s().i32(31).i64x2ShrU().set(l.hi);
-  f.get(l.x).get(l.lo).get(l.hi).i8x16Shuffle(LOW32);
-  load(96);
-  f.v128Bitselect().set(l.t);
-  // + [(q & mask) > (mask >> 1) + [q < 0]]
-  f.get(l.t);
-  f.get(l.x);
-  load(64);
-  f.v128And();
-  load(80);
-  f.get(l.x).get(l.zero).i32x4LtS().i32x4Sub();
-  f.i32x4GtS().i32x4Sub();
-  f.get(l.outOff).i32x4Add();
-  f.get(l.min).i32x4MaxS();
-  f.get(l.max).i32x4MinS().set(acc);
-}
-
-/** Stores the low bytes of the first `count` (1..4) lanes of `v` at addr. */
-function storeLanes(f: FunctionBuilder, v: number, addr: () => void, count: number): void {
-  f.block(() => {
-    for (let lane = 0; lane < 4; lane++) {
-      f.get(count).i32(lane).i32LeS().brIf(0);
-      addr();
-      f.get(v).i32x4ExtractLane(lane).i32Store8(lane);
-    }
-  });
-}
-
-/** Stores four int8 lanes at once (values already clamped). */
-function store4(f: FunctionBuilder, v: number, addr: () => void): void {
-  addr();
-  f.get(v).get(v).i16x8NarrowI32x4s();
-  f.v128Zero().i8x16NarrowI16x8s();
-  f.v128Store32Lane(0);
-}
-
-function requantLocals(f: FunctionBuilder): RequantLocals {
-  return {
-    x: f.local('v128'),
-    ab: f.local('v128'),
-    t: f.local('v128'),
-    lo: f.local('v128'),
-    hi: f.local('v128'),
-    zero: f.local('v128'),
-    c30: f.local('v128'),
-    c31: f.local('v128'),
-    cNeg31: f.local('v128'),
-    outOff: f.local('v128'),
-    min: f.local('v128'),
-    max: f.local('v128'),
-  };
-}
+import { int16KernelBuilders } from './int16-kernels';
+import { copyKernelBuilders } from './copy-kernels';
+import {
+  initRequant,
+  requantize,
+  requantLocals,
+  requantRecord,
+  store4,
+  storeLanes,
+} from './requantize';
 
 /** [sum v0, sum v1, sum v2, sum v3] of four i32x4 accumulators, by pairwise shuffles; into `into`. */
-function reduce4(f: FunctionBuilder, v: number[], t0: number, t1: number, into: number): void {
+export function reduce4(
+  f: FunctionBuilder,
+  v: number[],
+  t0: number,
+  t1: number,
+  into: number,
+): void {
   const LO = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
   const HI = [8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31];
   f.get(v[0]).get(v[1]).i8x16Shuffle(LO).get(v[0]).get(v[1]).i8x16Shuffle(HI).i32x4Add().set(t0);
@@ -204,6 +48,34 @@ function reduce4(f: FunctionBuilder, v: number[], t0: number, t1: number, into: 
   f.get(t0).get(t1).i8x16Shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
   f.get(t0).get(t1).i8x16Shuffle([8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31]);
   f.i32x4Add().set(into);
+}
+
+/**
+ * The row loop of the gemm kernels: two rows per pass (x0, x1 their starts)
+ * share the weight loads, a last odd row goes alone; `body(2 | 1)` emits a pass.
+ */
+export function forRowPairs(
+  f: FunctionBuilder,
+  l: { col: number; colStride: number; rows: number; row: number; x0: number; x1: number },
+  body: (rowsNow: 1 | 2) => void,
+): void {
+  const pass = f.local('i32');
+  f.i32(0).set(l.row);
+  f.block(() =>
+    f.loop(() => {
+      f.get(l.row).get(l.rows).i32GeS().brIf(1);
+      f.get(l.col).get(l.row).get(l.colStride).i32Mul().i32Add().tee(l.x0);
+      f.get(l.colStride).i32Add().set(l.x1);
+      f.get(l.rows).get(l.row).i32Sub().i32(2).i32GeS().set(pass);
+      f.get(pass);
+      f.if(
+        () => body(2),
+        () => body(1),
+      );
+      f.get(l.row).i32(1).get(pass).i32Add().i32Add().set(l.row);
+      f.br(0);
+    }),
+  );
 }
 
 function gemmInt8(): FunctionBuilder {
@@ -231,7 +103,6 @@ function gemmInt8(): FunctionBuilder {
   const x1 = f.local('i32');
   const wp = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
   const left = f.local('i32');
-  const pass = f.local('i32');
   const off = f.local('v128');
   const xv0 = f.local('v128');
   const xv1 = f.local('v128');
@@ -241,7 +112,7 @@ function gemmInt8(): FunctionBuilder {
   const t0 = f.local('v128');
   const t1 = f.local('v128');
   const rl = requantLocals(f);
-  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(112).i32Mul().i32Add();
+  const record = () => requantRecord(f, params, o);
   const outAddr = (r: number) => () =>
     f.get(out).get(row).i32(r).i32Add().get(outStride).i32Mul().i32Add().get(o).i32Add();
   const finish = (acc: number[], r: number) => {
@@ -288,22 +159,7 @@ function gemmInt8(): FunctionBuilder {
 
   f.get(inOff).i16x8Splat().set(off);
   initRequant(f, rl, outOff, min, max);
-  f.i32(0).set(row);
-  f.block(() =>
-    f.loop(() => {
-      f.get(row).get(rows).i32GeS().brIf(1);
-      f.get(col).get(row).get(colStride).i32Mul().i32Add().tee(x0).get(colStride).i32Add().set(x1);
-      // two rows per pass share the weight loads; a last odd row goes alone
-      f.get(rows).get(row).i32Sub().i32(2).i32GeS().set(pass);
-      f.get(pass);
-      f.if(
-        () => channelLoop(2),
-        () => channelLoop(1),
-      );
-      f.get(row).i32(1).get(pass).i32Add().i32Add().set(row);
-      f.br(0);
-    }),
-  );
+  forRowPairs(f, { col, colStride, rows, row, x0, x1 }, channelLoop);
   return f;
 }
 
@@ -452,7 +308,7 @@ function dwInt8(broadcast: boolean): FunctionBuilder {
   const lo = f.local('v128');
   const hi = f.local('v128');
   const rl = requantLocals(f);
-  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(112).i32Mul().i32Add();
+  const record = () => requantRecord(f, params, o);
   const outAddr = () => f.get(out).get(ox).get(c).i32Mul().i32Add().get(o).i32Add();
   // First tap k with origin + d * k >= 0 (a division only at the border).
   const tapStart = (origin: number, d: number, into: number) => {
@@ -581,37 +437,105 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
   const col1 = f.local('i32');
   const col2 = f.local('i32');
   const rowStep = f.local('i32');
+  const pixStep = f.local('i32');
   const wp = f.local('i32');
   const xv = f.local('v128');
-  const lo = f.local('v128');
-  const hi = f.local('v128');
+  const wv = [f.local('v128'), f.local('v128')];
+  const lo = [f.local('v128'), f.local('v128')];
+  const hi = [f.local('v128'), f.local('v128')];
   const rl = requantLocals(f);
-  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(112).i32Mul().i32Add();
-  const outAddr = () => f.get(out).get(ox).get(c).i32Mul().i32Add().get(o).i32Add();
-  const emitGroup = (v: number) => {
+  const record = () => requantRecord(f, params, o);
+  const outAddr = (pix: number) => () => {
+    f.get(out).get(ox);
+    if (pix) f.i32(pix).i32Add();
+    f.get(c).i32Mul().i32Add().get(o).i32Add();
+  };
+  const emitGroup = (v: number, pix: number) => {
     f.block(() => {
       f.get(c).get(o).i32Sub().tee(left).i32(0).i32LeS().brIf(0);
       requantize(f, v, record, rl);
       f.get(left).i32(4).i32GeS();
       f.if(
-        () => store4(f, v, outAddr),
-        () => storeLanes(f, v, outAddr, left),
+        () => store4(f, v, outAddr(pix)),
+        () => storeLanes(f, v, outAddr(pix), left),
       );
     });
   };
 
-  // pushes input x weights of tap t (ky * 3 + kx) as i16x8; weights are i16
-  const product = (t: number) => {
+  // pushes the input of tap t (ky * 3 + kx) of pixel ox + pix as i16x8, times weights wv[t % 2]
+  const product = (t: number, pix: number) => {
     const ky = Math.floor(t / 3);
     const kx = t % 3;
     f.get(rows[ky]);
+    if (pix) f.get(pixStep).i32Add();
     if (!broadcast) f.get(cb).i32Add();
     if (kx > 0) f.get(kx === 1 ? col1 : col2).i32Add();
     if (broadcast) f.i32Load8s().i16x8Splat();
     else f.i16x8Load8x8s();
-    f.get(wp)
-      .v128Load(t * 16)
-      .i16x8Mul();
+    f.get(wv[t % 2]).i16x8Mul();
+  };
+  /**
+   * All channel blocks of `pixels` (1 or 2) output pixels from ox: two
+   * pixels share each weight load. Taps in pairs: with input and weights in
+   * [-128, 127] and no weight -128 (bind checks), a product is at most
+   * 2^14 - 2^7 in magnitude and two of them still fit an i16 lane, so the
+   * pair is summed in i16 and widened once.
+   */
+  const blocks = (pixels: number) => {
+    f.i32(0).set(cb);
+    f.get(w).set(wp);
+    f.block(() =>
+      f.loop(() => {
+        f.get(cb).get(c8).i32GeS().brIf(1);
+        for (let pix = 0; pix < pixels; pix++) {
+          f.v128Zero().set(lo[pix]);
+          f.v128Zero().set(hi[pix]);
+        }
+        for (let t = 0; t < 9; t += 2) {
+          f.get(wp)
+            .v128Load(t * 16)
+            .set(wv[0]);
+          if (t + 1 < 9)
+            f.get(wp)
+              .v128Load((t + 1) * 16)
+              .set(wv[1]);
+          for (let pix = 0; pix < pixels; pix++) {
+            product(t, pix);
+            if (t + 1 < 9) {
+              product(t + 1, pix);
+              f.i16x8Add();
+            }
+            f.set(xv);
+            f.get(lo[pix]).get(xv).i32x4ExtendLowI16x8s().i32x4Add().set(lo[pix]);
+            f.get(hi[pix]).get(xv).i32x4ExtendHighI16x8s().i32x4Add().set(hi[pix]);
+          }
+        }
+        for (let pix = 0; pix < pixels; pix++) {
+          // a whole block of eight channels: one narrow and one 8-byte store
+          f.get(c).get(cb).i32Sub().i32(8).i32GeS();
+          f.if(
+            () => {
+              f.get(cb).i32(4).i32Add().set(o);
+              requantize(f, hi[pix], record, rl);
+              f.get(cb).set(o);
+              requantize(f, lo[pix], record, rl);
+              outAddr(pix)();
+              f.get(lo[pix]).get(hi[pix]).i16x8NarrowI32x4s();
+              f.v128Zero().i8x16NarrowI16x8s().v128Store64Lane(0);
+            },
+            () => {
+              f.get(cb).set(o);
+              emitGroup(lo[pix], pix);
+              f.get(cb).i32(4).i32Add().set(o);
+              emitGroup(hi[pix], pix);
+            },
+          );
+        }
+        f.get(cb).i32(8).i32Add().set(cb);
+        f.get(wp).i32(144).i32Add().set(wp);
+        f.br(0);
+      }),
+    );
   };
 
   initRequant(f, rl, outOff, min, max);
@@ -624,6 +548,9 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
   f.get(dh).get(inW).i32Mul();
   inStride();
   f.i32Mul().set(rowStep);
+  f.get(sw);
+  inStride();
+  f.i32Mul().set(pixStep);
   f.get(ox0).set(ox);
   f.block(() =>
     f.loop(() => {
@@ -634,181 +561,18 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
       f.i32Mul().get(inp).i32Add().set(rows[0]);
       f.get(rows[0]).get(rowStep).i32Add().set(rows[1]);
       f.get(rows[1]).get(rowStep).i32Add().set(rows[2]);
-      f.i32(0).set(cb);
-      f.get(w).set(wp);
-      f.block(() =>
-        f.loop(() => {
-          f.get(cb).get(c8).i32GeS().brIf(1);
-          f.v128Zero().set(lo);
-          f.v128Zero().set(hi);
-          // Taps in pairs: with input and weights in [-128, 127] and no
-          // weight -128 (bind checks), a product is at most 2^14 - 2^7 in
-          // magnitude and two of them still fit an i16 lane, so the pair
-          // is summed in i16 and widened once.
-          for (let t = 0; t < 9; t += 2) {
-            product(t);
-            if (t + 1 < 9) {
-              product(t + 1);
-              f.i16x8Add();
-            }
-            f.set(xv);
-            f.get(lo).get(xv).i32x4ExtendLowI16x8s().i32x4Add().set(lo);
-            f.get(hi).get(xv).i32x4ExtendHighI16x8s().i32x4Add().set(hi);
-          }
-          f.get(cb).set(o);
-          emitGroup(lo);
-          f.get(cb).i32(4).i32Add().set(o);
-          emitGroup(hi);
-          f.get(cb).i32(8).i32Add().set(cb);
-          f.get(wp).i32(144).i32Add().set(wp);
-          f.br(0);
-        }),
+      // two pixels per pass, a last odd one alone
+      f.get(ox1).get(ox).i32Sub().i32(2).i32GeS();
+      f.if(
+        () => {
+          blocks(2);
+          f.get(ox).i32(2).i32Add().set(ox);
+        },
+        () => {
+          blocks(1);
+          f.get(ox).i32(1).i32Add().set(ox);
+        },
       );
-      f.get(ox).i32(1).i32Add().set(ox);
-      f.br(0);
-    }),
-  );
-  return f;
-}
-
-/**
- * im2col of one output row for gemm_int8: for each output pixel, its
- * receptive field in [ky][kx][channel] order (the filter's order) at
- * col + ox * depth8, taps outside the image written as the input's zero point
- * (which the gemm's input offset turns into 0, as the reference skips them).
- * A tap row inside the image with dilation 1 is one contiguous copy.
- */
-function im2colInt8(): FunctionBuilder {
-  // (in, inH, inW, c, fh, fw, sw, dh, dw, iy0, padW, outW, col, depth8, zp)
-  const f = new FunctionBuilder('im2col_int8', new Array(15).fill('i32'), []);
-  const [inp, inH, inW, c, fh, fw, sw, dh, dw, iy0, padW, outW, col, depth8, zp] = Array.from(
-    { length: 15 },
-    (_, i) => i,
-  );
-  const ox = f.local('i32');
-  const ix0 = f.local('i32');
-  const ky = f.local('i32');
-  const kx = f.local('i32');
-  const iy = f.local('i32');
-  const ix = f.local('i32');
-  const dst = f.local('i32');
-  const src = f.local('i32');
-  const n = f.local('i32');
-  const segment = f.local('i32');
-  const zpv = f.local('v128');
-  /** Copies n bytes src -> dst, 16 at a time, then byte by byte; advances both. */
-  const copy = () => {
-    f.block(() =>
-      f.loop(() => {
-        f.get(n).i32(16).i32LtS().brIf(1);
-        f.get(dst).get(src).v128Load().v128Store();
-        f.get(src).i32(16).i32Add().set(src);
-        f.get(dst).i32(16).i32Add().set(dst);
-        f.get(n).i32(16).i32Sub().set(n);
-        f.br(0);
-      }),
-    );
-    f.block(() =>
-      f.loop(() => {
-        f.get(n).i32(1).i32LtS().brIf(1);
-        f.get(dst).get(src).i32Load8u().i32Store8();
-        f.get(src).i32(1).i32Add().set(src);
-        f.get(dst).i32(1).i32Add().set(dst);
-        f.get(n).i32(1).i32Sub().set(n);
-        f.br(0);
-      }),
-    );
-  };
-  /** Writes n bytes of the zero point at dst; advances dst. */
-  const fill = () => {
-    f.block(() =>
-      f.loop(() => {
-        f.get(n).i32(16).i32LtS().brIf(1);
-        f.get(dst).get(zpv).v128Store();
-        f.get(dst).i32(16).i32Add().set(dst);
-        f.get(n).i32(16).i32Sub().set(n);
-        f.br(0);
-      }),
-    );
-    f.block(() =>
-      f.loop(() => {
-        f.get(n).i32(1).i32LtS().brIf(1);
-        f.get(dst).get(zp).i32Store8();
-        f.get(dst).i32(1).i32Add().set(dst);
-        f.get(n).i32(1).i32Sub().set(n);
-        f.br(0);
-      }),
-    );
-  };
-  f.get(zp).i8x16Splat().set(zpv);
-  f.get(fw).get(c).i32Mul().set(segment);
-  f.i32(0).set(ox);
-  f.block(() =>
-    f.loop(() => {
-      f.get(ox).get(outW).i32GeS().brIf(1);
-      f.get(ox).get(sw).i32Mul().get(padW).i32Sub().set(ix0);
-      f.get(col).get(ox).get(depth8).i32Mul().i32Add().set(dst);
-      f.i32(0).set(ky);
-      f.block(() =>
-        f.loop(() => {
-          f.get(ky).get(fh).i32GeS().brIf(1);
-          f.get(iy0).get(dh).get(ky).i32Mul().i32Add().set(iy);
-          // (unsigned) iy < inH: the row is inside; the whole tap row is inside too
-          // when dilation is 1 and columns ix0 .. ix0 + fw - 1 are.
-          f.get(iy).get(inH).i32LtU();
-          f.get(dw).i32(1).i32Eq().i32And();
-          f.get(ix0).i32(0).i32GeS().i32And();
-          f.get(ix0).get(fw).i32Add().get(inW).i32LeS().i32And();
-          f.if(
-            () => {
-              f.get(iy)
-                .get(inW)
-                .i32Mul()
-                .get(ix0)
-                .i32Add()
-                .get(c)
-                .i32Mul()
-                .get(inp)
-                .i32Add()
-                .set(src);
-              f.get(segment).set(n);
-              copy();
-            },
-            () => {
-              f.i32(0).set(kx);
-              f.block(() =>
-                f.loop(() => {
-                  f.get(kx).get(fw).i32GeS().brIf(1);
-                  f.get(ix0).get(dw).get(kx).i32Mul().i32Add().set(ix);
-                  f.get(c).set(n);
-                  f.get(iy).get(inH).i32LtU().get(ix).get(inW).i32LtU().i32And();
-                  f.if(
-                    () => {
-                      f.get(iy)
-                        .get(inW)
-                        .i32Mul()
-                        .get(ix)
-                        .i32Add()
-                        .get(c)
-                        .i32Mul()
-                        .get(inp)
-                        .i32Add()
-                        .set(src);
-                      copy();
-                    },
-                    () => fill(),
-                  );
-                  f.get(kx).i32(1).i32Add().set(kx);
-                  f.br(0);
-                }),
-              );
-            },
-          );
-          f.get(ky).i32(1).i32Add().set(ky);
-          f.br(0);
-        }),
-      );
-      f.get(ox).i32(1).i32Add().set(ox);
       f.br(0);
     }),
   );
@@ -854,7 +618,7 @@ function svdfInt8(): FunctionBuilder {
   const acc = f.local('v128');
   const v = f.local('v128');
   const rl = requantLocals(f);
-  const record = () => f.get(params).get(o).i32(2).i32ShrS().i32(112).i32Mul().i32Add();
+  const record = () => requantRecord(f, params, o);
   const outAddr = () => f.get(out).get(o).i32Add();
   initRequant(f, rl, outOff, min, max);
   f.i32(0).get(stateZp).i32Sub().i16x8Splat().set(zpv);
@@ -960,8 +724,10 @@ export interface Int8Kernels {
   dw3x3: (...args: number[]) => void;
   /** The same for a one-channel input read by every output channel. */
   dw3x3C1: (...args: number[]) => void;
-  /** One output row's receptive fields for gemm. */
+  /** One output row's receptive fields for gemm (copy-kernels.ts). */
   im2col: (...args: number[]) => void;
+  /** An input image copied into a larger one framed by the zero point (copy-kernels.ts). */
+  pad: (...args: number[]) => void;
   /** SVDF after its feature stage (int8 state and time weights). */
   svdf: (...args: number[]) => void;
   /** float32 gemm and depthwise rows (f32-kernels.ts). */
@@ -970,6 +736,9 @@ export interface Int8Kernels {
   gemmHybrid: (...args: number[]) => void;
   dwF32: (...args: number[]) => void;
   dwHybrid: (...args: number[]) => void;
+  /** int16 x int8 raw int32 sums and their int64 requantization (int16-kernels.ts). */
+  gemmI16: (...args: number[]) => void;
+  requantI16: (...args: number[]) => void;
 }
 
 let cachedModule: WebAssembly.Module | null | undefined;
@@ -984,10 +753,11 @@ export function int8KernelModule(): WebAssembly.Module | null {
       dwInt8(true),
       dw3x3Int8(false),
       dw3x3Int8(true),
-      im2colInt8(),
       svdfInt8(),
       gemmHybrid(),
       ...f32KernelBuilders(),
+      ...int16KernelBuilders(),
+      ...copyKernelBuilders(),
     ]);
     cachedModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   } catch {
@@ -1008,10 +778,13 @@ export function instantiateInt8Kernels(memory: WebAssembly.Memory): Int8Kernels 
     dw3x3: instance.exports.dw3x3_int8 as (...args: number[]) => void,
     dw3x3C1: instance.exports.dw3x3_int8_c1 as (...args: number[]) => void,
     im2col: instance.exports.im2col_int8 as (...args: number[]) => void,
+    pad: instance.exports.pad_int8 as (...args: number[]) => void,
     svdf: instance.exports.svdf_int8 as (...args: number[]) => void,
     gemmF32: instance.exports.gemm_f32 as (...args: number[]) => void,
     gemmHybrid: instance.exports.gemm_hybrid as (...args: number[]) => void,
     dwF32: instance.exports.dw_f32 as (...args: number[]) => void,
     dwHybrid: instance.exports.dw_hybrid as (...args: number[]) => void,
+    gemmI16: instance.exports.gemm_i16 as (...args: number[]) => void,
+    requantI16: instance.exports.requant_i16 as (...args: number[]) => void,
   };
 }

@@ -8,7 +8,8 @@
  * choosing offsets and ranges that keep them inside.
  */
 import { strict as assert } from 'node:assert';
-import { packRequantParams, instantiateInt8Kernels } from '../../../src/runtime/wasm/int8-kernels';
+import { instantiateInt8Kernels } from '../../../src/runtime/wasm/int8-kernels';
+import { packRequantParams } from '../../../src/runtime/wasm/requantize';
 import { simdAvailable } from '../../../src/runtime/wasm/simd-runtime';
 import { mulberry32 } from '../../../src/model/random';
 import { GraphBuilder } from '../../../src/tflite/convert/graph-builder';
@@ -28,53 +29,102 @@ function mbqmRef(x: number, multiplier: number, shift: number): number {
   return Number((q >> BigInt(right)) + ((q & mask) > threshold ? 1n : 0n));
 }
 
+/**
+ * Runs gemm_int8 with one weight of 1 per channel over 40 random trials of
+ * multipliers, shifts from `shifts(channel, rand)` and biases whose outputs
+ * land near [-100, 100], often on a tie; compares every output with
+ * mbqmRef. `withBounds`: packRequantParams gets |acc| <= |bias| + 128, so
+ * groups may take its fast form. Returns [unsaturated outputs, fast groups].
+ */
+function compareWithReference(
+  shifts: (o: number, rand: () => number) => number,
+  withBounds: boolean,
+): [number, number] {
+  const memory = new WebAssembly.Memory({ initial: 4 });
+  const k = instantiateInt8Kernels(memory)!;
+  const rand = mulberry32(99);
+  const channels = 64;
+  const rows = 16;
+  // layout: input rows (8 bytes each), weights, records, output
+  const input = 0;
+  const weights = 1024;
+  const records = 4096;
+  const out = 32768;
+  const i8 = new Int8Array(memory.buffer);
+  for (let o = 0; o < channels; o++) i8[weights + o * 8] = 1;
+  let checked = 0;
+  let fast = 0;
+  for (let trial = 0; trial < 40; trial++) {
+    const multiplier = Int32Array.from(
+      { length: channels },
+      () => (1 << 30) + Math.floor(rand() * 2 ** 30),
+    );
+    const shift = Int32Array.from({ length: channels }, (_, o) => shifts(o, rand));
+    const bias = Int32Array.from({ length: channels }, (_, o) => {
+      const scale = (multiplier[o] / 2 ** 31) * 2 ** shift[o];
+      const target = (rand() * 200 - 100) / scale;
+      const tie = rand() < 0.3 ? 2 ** Math.max(-shift[o] - 1, 0) : 0;
+      return Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(target) + tie)) | 0;
+    });
+    const bound = withBounds ? Array.from(bias, (b) => Math.abs(b) + 128) : undefined;
+    const packed = packRequantParams(bias, multiplier, shift, channels, bound);
+    const view = new DataView(packed.buffer);
+    for (let g = 0; g < channels / 4; g++) fast += view.getInt32(g * 128 + 112, true);
+    new Uint8Array(memory.buffer, records, packed.length).set(packed);
+    for (let r = 0; r < rows * 8; r++) i8[input + r] = Math.floor(rand() * 256) - 128;
+    k.gemm(input, 8, rows, weights, 8, channels, records, 0, 0, -128, 127, out, channels);
+    for (let r = 0; r < rows; r++) {
+      for (let o = 0; o < channels; o++) {
+        const acc = (bias[o] + i8[input + r * 8]) | 0;
+        const expected = Math.max(-128, Math.min(127, mbqmRef(acc, multiplier[o], shift[o])));
+        assert.equal(
+          i8[out + r * channels + o],
+          expected,
+          `acc ${acc} m ${multiplier[o]} shift ${shift[o]}`,
+        );
+        if (expected > -128 && expected < 127) checked++;
+      }
+    }
+  }
+  return [checked, fast];
+}
+
 describe('SIMD requantization', () => {
   it('equals TFLite MultiplyByQuantizedMultiplier for every shift, signs and ties', () => {
     assert.ok(simdAvailable());
-    const memory = new WebAssembly.Memory({ initial: 4 });
-    const k = instantiateInt8Kernels(memory)!;
-    const rand = mulberry32(99);
-    const channels = 64;
-    const rows = 16;
-    // layout: input rows (8 bytes each), weights, records, output
-    const input = 0;
-    const weights = 1024;
-    const records = 4096;
-    const out = 32768;
-    const i8 = new Int8Array(memory.buffer);
-    for (let o = 0; o < channels; o++) i8[weights + o * 8] = 1;
-    let checked = 0;
-    for (let trial = 0; trial < 40; trial++) {
-      const multiplier = Int32Array.from(
-        { length: channels },
-        () => (1 << 30) + Math.floor(rand() * 2 ** 30),
-      );
-      const shift = Int32Array.from({ length: channels }, () => -31 + Math.floor(rand() * 62));
-      // Biases whose requantized value lands near [-100, 100], often on a tie.
-      const bias = Int32Array.from({ length: channels }, (_, o) => {
-        const scale = (multiplier[o] / 2 ** 31) * 2 ** shift[o];
-        const target = (rand() * 200 - 100) / scale;
-        const tie = rand() < 0.3 ? 2 ** Math.max(-shift[o] - 1, 0) : 0;
-        return Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(target) + tie)) | 0;
-      });
-      const packed = packRequantParams(bias, multiplier, shift, channels);
-      new Uint8Array(memory.buffer, records, packed.length).set(packed);
-      for (let r = 0; r < rows * 8; r++) i8[input + r] = Math.floor(rand() * 256) - 128;
-      k.gemm(input, 8, rows, weights, 8, channels, records, 0, 0, -128, 127, out, channels);
-      for (let r = 0; r < rows; r++) {
-        for (let o = 0; o < channels; o++) {
-          const acc = (bias[o] + i8[input + r * 8]) | 0;
-          const expected = Math.max(-128, Math.min(127, mbqmRef(acc, multiplier[o], shift[o])));
-          assert.equal(
-            i8[out + r * channels + o],
-            expected,
-            `acc ${acc} m ${multiplier[o]} shift ${shift[o]}`,
-          );
-          if (expected > -128 && expected < 127) checked++;
-        }
-      }
-    }
+    const [checked, fast] = compareWithReference((_, rand) => -31 + Math.floor(rand() * 62), false);
     assert.ok(checked > 10000, `${checked} unsaturated outputs compared`);
+    assert.equal(fast, 0);
+  });
+
+  it('takes the one-shift form for groups whose accumulator bound allows it, with the same values', () => {
+    assert.ok(simdAvailable());
+    // Each group of four channels: shifts within 3 of a base in [-20, 0], so
+    // lanes are lifted by up to 2^3 (and right shifts of 0 mix with others).
+    const base = Array.from({ length: 16 }, (_, g) => -((g * 7) % 21));
+    const [checked, fast] = compareWithReference(
+      (o, rand) => Math.min(0, base[o >> 2] + Math.floor(rand() * 4)),
+      true,
+    );
+    assert.ok(checked > 10000, `${checked} unsaturated outputs compared`);
+    assert.equal(fast, 40 * 16, 'every group fast');
+  });
+
+  it('keeps the general form where a shift is left or the bound could overflow', () => {
+    const m = [1 << 30, 1 << 30, 1 << 30, 1 << 30, 1 << 30];
+    const packed = packRequantParams([0, 0, 0, 0, 0], m, [-3, -3, -3, -3, 1], 5, [
+      2 ** 27,
+      2 ** 27,
+      2 ** 27,
+      2 ** 27,
+      10,
+    ]);
+    const view = new DataView(packed.buffer);
+    // group 0: |q| * 2^0 + 2^2 < 2^31 holds: fast; group 1: a left shift
+    assert.deepEqual([view.getInt32(112, true), view.getInt32(128 + 112, true)], [1, 0]);
+    const tooBig = packRequantParams([0, 0], m, [-1, -9], 2, [2 ** 23, 2 ** 23]);
+    // 2^23 * 2^8 + 2^8 >= 2^31
+    assert.equal(new DataView(tooBig.buffer).getInt32(112, true), 0);
   });
 });
 
