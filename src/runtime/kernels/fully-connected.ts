@@ -58,14 +58,6 @@ import {
   type HybridGemm,
 } from './hybrid';
 
-export {
-  fullyConnectedFloat,
-  fullyConnectedQuantized,
-  type FullyConnectedFloatParams,
-  type FullyConnectedQuantParams,
-  type FullyConnectedShape,
-} from './fully-connected-reference';
-
 type FullyConnectedData =
   | { kind: 'float'; p: FullyConnectedFloatParams; simd?: FloatSimd }
   | { kind: 'hybrid'; p: FullyConnectedShape; h: HybridData; gemm?: HybridGemm }

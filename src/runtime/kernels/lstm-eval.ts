@@ -24,7 +24,7 @@ import {
   fullyConnectedQuantized,
   type FullyConnectedFloatParams,
   type FullyConnectedQuantParams,
-} from './fully-connected';
+} from './fully-connected-reference';
 import { logisticFloat, logisticInt16 } from './logistic';
 import { tanhFloat, tanhInt16 } from './tanh';
 import { multiplyByQuantizedMultiplier } from '../quant/multiplier';

@@ -35,7 +35,7 @@ import { quantizeMultiplier } from '../quant/multiplier';
 import { f32 } from '../quant/rounding';
 import { biasValues, perTensorConvMultiplier } from './quant-params';
 import { checkedLog2 } from './sigmoid-params';
-import type { FullyConnectedQuantParams } from './fully-connected';
+import type { FullyConnectedQuantParams } from './fully-connected-reference';
 import {
   cellTanhParams,
   evalLstm,
