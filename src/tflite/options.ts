@@ -91,6 +91,9 @@ export const OPTIONS_FIELDS: Readonly<Record<string, readonly FieldSpec[]>> = {
     ['batchDims', 'int', 0],
   ],
   SplitOptions: [['numSplits', 'int', 0]],
+  SplitVOptions: [['numSplits', 'int', 0]],
+  ShapeOptions: [['outType', 'tensorType', 'float32']],
+  L2NormOptions: [['fusedActivationFunction', 'activation', 'NONE']],
   TransposeConvOptions: [
     ['padding', 'padding', 'SAME'],
     ['strideW', 'int', 0],

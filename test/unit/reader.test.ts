@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
+import { GraphBuilder } from '../../src/tflite/convert/graph-builder';
 import { readModel } from '../../src/tflite/reader';
 import { writeModel } from '../../src/tflite/writer';
-import { operatorName } from '../../src/tflite/model';
+import { BuiltinOperator, operatorName } from '../../src/tflite/model';
 import { TfliteFormatError } from '../../src/errors';
 import { sharedModel } from '../helpers/paths';
 
@@ -40,6 +41,34 @@ describe('tflite reader', () => {
       const model = readModel(readFileSync(sharedModel(name)));
       assert.deepEqual(readModel(writeModel(model)), model, name);
     }
+  });
+
+  it('keeps SPLIT_V num_splits, SHAPE out_type and L2_NORMALIZATION activation through a rewrite', () => {
+    // TFLite's SPLIT_V checks num_splits against its outputs: a float16 or
+    // dynamic-range rewrite of a TF model must not drop it.
+    const g = new GraphBuilder();
+    const x = g.addTensor('x', [1, 6]);
+    const sizes = g.int32('sizes', [2, 4]);
+    const axis = g.int32('axis', [1], []);
+    const [a, b] = [g.addTensor('a', [1, 2]), g.addTensor('b', [1, 4])];
+    g.addOperator(BuiltinOperator.SPLIT_V, [x, sizes, axis], [a, b], {
+      type: 'SplitVOptions',
+      numSplits: 2,
+    });
+    const shape = g.addTensor('shape', [2], 'int32');
+    g.addOperator(BuiltinOperator.SHAPE, [x], [shape], { type: 'ShapeOptions', outType: 'int32' });
+    const n = g.addTensor('n', [1, 4]);
+    g.addOperator(BuiltinOperator.L2_NORMALIZATION, [b], [n], {
+      type: 'L2NormOptions',
+      fusedActivationFunction: 'RELU',
+    });
+    const back = readModel(writeModel(g.finish([x], [a, shape, n], 'options')));
+    const options = back.subgraphs[0].operators.map((op) => op.options);
+    assert.deepEqual(options, [
+      { type: 'SplitVOptions', numSplits: 2 },
+      { type: 'ShapeOptions', outType: 'int32' },
+      { type: 'L2NormOptions', fusedActivationFunction: 'RELU' },
+    ]);
   });
 
   it('rejects a file without the TFL3 identifier', () => {

@@ -2,6 +2,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
+import { ActivationFunctionType } from '../tflite/activation-function-type';
+
+
 export class L2NormOptions {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
@@ -20,8 +23,17 @@ static getSizePrefixedRootAsL2NormOptions(bb:flatbuffers.ByteBuffer, obj?:L2Norm
   return (obj || new L2NormOptions()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+fusedActivationFunction():ActivationFunctionType {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? this.bb!.readInt8(this.bb_pos + offset) : ActivationFunctionType.NONE;
+}
+
 static startL2NormOptions(builder:flatbuffers.Builder) {
-  builder.startObject(0);
+  builder.startObject(1);
+}
+
+static addFusedActivationFunction(builder:flatbuffers.Builder, fusedActivationFunction:ActivationFunctionType) {
+  builder.addFieldInt8(0, fusedActivationFunction, ActivationFunctionType.NONE);
 }
 
 static endL2NormOptions(builder:flatbuffers.Builder):flatbuffers.Offset {
@@ -29,8 +41,9 @@ static endL2NormOptions(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createL2NormOptions(builder:flatbuffers.Builder):flatbuffers.Offset {
+static createL2NormOptions(builder:flatbuffers.Builder, fusedActivationFunction:ActivationFunctionType):flatbuffers.Offset {
   L2NormOptions.startL2NormOptions(builder);
+  L2NormOptions.addFusedActivationFunction(builder, fusedActivationFunction);
   return L2NormOptions.endL2NormOptions(builder);
 }
 }

@@ -2,6 +2,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
+import { TensorType } from '../tflite/tensor-type';
+
+
 export class ShapeOptions {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
@@ -20,8 +23,17 @@ static getSizePrefixedRootAsShapeOptions(bb:flatbuffers.ByteBuffer, obj?:ShapeOp
   return (obj || new ShapeOptions()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+outType():TensorType {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? this.bb!.readInt8(this.bb_pos + offset) : TensorType.FLOAT32;
+}
+
 static startShapeOptions(builder:flatbuffers.Builder) {
-  builder.startObject(0);
+  builder.startObject(1);
+}
+
+static addOutType(builder:flatbuffers.Builder, outType:TensorType) {
+  builder.addFieldInt8(0, outType, TensorType.FLOAT32);
 }
 
 static endShapeOptions(builder:flatbuffers.Builder):flatbuffers.Offset {
@@ -29,8 +41,9 @@ static endShapeOptions(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createShapeOptions(builder:flatbuffers.Builder):flatbuffers.Offset {
+static createShapeOptions(builder:flatbuffers.Builder, outType:TensorType):flatbuffers.Offset {
   ShapeOptions.startShapeOptions(builder);
+  ShapeOptions.addOutType(builder, outType);
   return ShapeOptions.endShapeOptions(builder);
 }
 }

@@ -20,8 +20,17 @@ static getSizePrefixedRootAsSplitVOptions(bb:flatbuffers.ByteBuffer, obj?:SplitV
   return (obj || new SplitVOptions()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+numSplits():number {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? this.bb!.readInt32(this.bb_pos + offset) : 0;
+}
+
 static startSplitVOptions(builder:flatbuffers.Builder) {
-  builder.startObject(0);
+  builder.startObject(1);
+}
+
+static addNumSplits(builder:flatbuffers.Builder, numSplits:number) {
+  builder.addFieldInt32(0, numSplits, 0);
 }
 
 static endSplitVOptions(builder:flatbuffers.Builder):flatbuffers.Offset {
@@ -29,8 +38,9 @@ static endSplitVOptions(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createSplitVOptions(builder:flatbuffers.Builder):flatbuffers.Offset {
+static createSplitVOptions(builder:flatbuffers.Builder, numSplits:number):flatbuffers.Offset {
   SplitVOptions.startSplitVOptions(builder);
+  SplitVOptions.addNumSplits(builder, numSplits);
   return SplitVOptions.endSplitVOptions(builder);
 }
 }
