@@ -24,6 +24,7 @@ import { assembleModule, FunctionBuilder } from './assembler';
 import { f32KernelBuilders } from './f32-kernels';
 import { int16KernelBuilders } from './int16-kernels';
 import { copyKernelBuilders } from './copy-kernels';
+import { gemmInt8Lanes } from './gemm-lanes';
 import {
   initRequant,
   requantize,
@@ -717,6 +718,8 @@ function svdfInt8(): FunctionBuilder {
 export interface Int8Kernels {
   memory: WebAssembly.Memory;
   gemm: (...args: number[]) => void;
+  /** gemm with output channels in the lanes, 16 at a time (gemm-lanes.ts). */
+  gemmLanes: (...args: number[]) => void;
   dw: (...args: number[]) => void;
   /** dw for a one-channel input read by every output channel. */
   dwC1: (...args: number[]) => void;
@@ -749,6 +752,7 @@ export function int8KernelModule(): WebAssembly.Module | null {
   try {
     const bytes = assembleModule([
       gemmInt8(),
+      gemmInt8Lanes(),
       dwInt8(false),
       dwInt8(true),
       dw3x3Int8(false),
@@ -773,6 +777,7 @@ export function instantiateInt8Kernels(memory: WebAssembly.Memory): Int8Kernels 
   return {
     memory,
     gemm: instance.exports.gemm_int8 as (...args: number[]) => void,
+    gemmLanes: instance.exports.gemm_int8_lanes as (...args: number[]) => void,
     dw: instance.exports.dw_int8 as (...args: number[]) => void,
     dwC1: instance.exports.dw_int8_c1 as (...args: number[]) => void,
     dw3x3: instance.exports.dw3x3_int8 as (...args: number[]) => void,
