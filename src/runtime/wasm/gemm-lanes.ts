@@ -21,7 +21,14 @@
  */
 import { FunctionBuilder } from './assembler';
 import { forRowPairs } from './int8-kernels';
-import { initRequant, requantize, requantLocals } from './requantize';
+import {
+  initRequant,
+  loadBias,
+  REQUANT_GROUP_BYTES,
+  requantize,
+  requantLocals,
+  requantRecord,
+} from './requantize';
 
 /** Broadcasts i32 lane `j` of a vector (a pshufd). */
 function lane32(j: number): number[] {
@@ -47,11 +54,11 @@ export function gemmInt8Lanes(): FunctionBuilder {
   const wv = f.local('v128');
   const acc = [0, 1].map(() => [0, 1, 2, 3].map(() => f.local('v128')));
   const rl = requantLocals(f);
-  // the record of the group at o + 4 * group (128 bytes a group): params + o * 32 + group * 128
+  // the record of the group at o + 4 * group: params + o * 32 + group * 128
   let group = 0;
   const record = () => {
-    f.get(params).get(o).i32(5).i32Shl().i32Add();
-    if (group) f.i32(group * 128).i32Add();
+    requantRecord(f, params, o);
+    if (group) f.i32(group * REQUANT_GROUP_BYTES).i32Add();
   };
 
   const channelBlocks = (rowsNow: 1 | 2) => {
@@ -61,7 +68,13 @@ export function gemmInt8Lanes(): FunctionBuilder {
     f.block(() =>
       f.loop(() => {
         f.get(o).get(channels).i32GeS().brIf(1);
-        for (let r = 0; r < rowsNow; r++) for (const v of acc[r]) f.v128Zero().set(v);
+        // the sums start from the biases (requantize then skips adding them)
+        for (let r = 0; r < rowsNow; r++) {
+          acc[r].forEach((v, g) => {
+            loadBias(f, () => requantRecord(f, params, o), g * REQUANT_GROUP_BYTES);
+            f.set(v);
+          });
+        }
         f.i32(0).set(k);
         f.get(wb).set(wp);
         f.block(() =>
@@ -87,7 +100,7 @@ export function gemmInt8Lanes(): FunctionBuilder {
           }),
         );
         for (let r = 0; r < rowsNow; r++) {
-          for (group = 0; group < 4; group++) requantize(f, acc[r][group], record, rl);
+          for (group = 0; group < 4; group++) requantize(f, acc[r][group], record, rl, true);
           group = 0;
           f.get(out).get(row);
           if (r) f.i32(r).i32Add();

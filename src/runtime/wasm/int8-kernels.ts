@@ -27,6 +27,8 @@ import { copyKernelBuilders } from './copy-kernels';
 import { gemmInt8Lanes } from './gemm-lanes';
 import {
   initRequant,
+  loadBias,
+  REQUANT_GROUP_BYTES,
   requantize,
   requantLocals,
   requantRecord,
@@ -418,18 +420,26 @@ function dwInt8(broadcast: boolean): FunctionBuilder {
  * each tap's weights sit at a constant offset, and none may be -128.
  */
 function dw3x3Int8(broadcast: boolean): FunctionBuilder {
-  // (in, inW, c, c8, w, sw, dh, dw, iy0, padW, out, ox0, ox1, params, inOff, outOff, min, max)
+  // (in, inW, c, c8, w, sw, dh, dw, iy0, padW, out, ox0, ox1, params, inOff, outOff, min, max,
+  //  rowCount, iyStep, outStep): rowCount output rows, the first tap row and the output row
+  //  moving by iyStep input rows and outStep bytes from one to the next
   // broadcast: one input channel read by all c output channels (input pixel stride 1)
   const f = new FunctionBuilder(
     broadcast ? 'dw3x3_int8_c1' : 'dw3x3_int8',
-    new Array(18).fill('i32'),
+    new Array(21).fill('i32'),
     [],
   );
   const [inp, inW, c, c8, w, sw, dh, dw, iy0, padW, out, ox0, ox1] = Array.from(
     { length: 13 },
     (_, i) => i,
   );
-  const [params, , outOff, min, max] = Array.from({ length: 5 }, (_, i) => 13 + i);
+  const [params, , outOff, min, max, rowCount, iyStep, outStep] = Array.from(
+    { length: 8 },
+    (_, i) => 13 + i,
+  );
+  const oy = f.local('i32');
+  const iy = f.local('i32');
+  const outRow = f.local('i32');
   const ox = f.local('i32');
   const cb = f.local('i32');
   const o = f.local('i32');
@@ -447,14 +457,14 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
   const rl = requantLocals(f);
   const record = () => requantRecord(f, params, o);
   const outAddr = (pix: number) => () => {
-    f.get(out).get(ox);
+    f.get(outRow).get(ox);
     if (pix) f.i32(pix).i32Add();
     f.get(c).i32Mul().i32Add().get(o).i32Add();
   };
   const emitGroup = (v: number, pix: number) => {
     f.block(() => {
       f.get(c).get(o).i32Sub().tee(left).i32(0).i32LeS().brIf(0);
-      requantize(f, v, record, rl);
+      requantize(f, v, record, rl, true);
       f.get(left).i32(4).i32GeS();
       f.if(
         () => store4(f, v, outAddr(pix)),
@@ -488,9 +498,13 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
     f.block(() =>
       f.loop(() => {
         f.get(cb).get(c8).i32GeS().brIf(1);
+        // the sums start from the bias of their group of four channels
+        const blockRecord = () => requantRecord(f, params, cb);
         for (let pix = 0; pix < pixels; pix++) {
-          f.v128Zero().set(lo[pix]);
-          f.v128Zero().set(hi[pix]);
+          loadBias(f, blockRecord);
+          f.set(lo[pix]);
+          loadBias(f, blockRecord, REQUANT_GROUP_BYTES);
+          f.set(hi[pix]);
         }
         for (let t = 0; t < 9; t += 2) {
           f.get(wp)
@@ -517,9 +531,9 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
           f.if(
             () => {
               f.get(cb).i32(4).i32Add().set(o);
-              requantize(f, hi[pix], record, rl);
+              requantize(f, hi[pix], record, rl, true);
               f.get(cb).set(o);
-              requantize(f, lo[pix], record, rl);
+              requantize(f, lo[pix], record, rl, true);
               outAddr(pix)();
               f.get(lo[pix]).get(hi[pix]).i16x8NarrowI32x4s();
               f.v128Zero().i8x16NarrowI16x8s().v128Store64Lane(0);
@@ -552,28 +566,43 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
   f.get(sw);
   inStride();
   f.i32Mul().set(pixStep);
-  f.get(ox0).set(ox);
+  const pixelLoop = () => {
+    f.get(ox0).set(ox);
+    f.block(() =>
+      f.loop(() => {
+        f.get(ox).get(ox1).i32GeS().brIf(1);
+        // first tap row: in + (iy * inW + ox * sw - padW) * c
+        f.get(iy).get(inW).i32Mul().get(ox).get(sw).i32Mul().i32Add().get(padW).i32Sub();
+        inStride();
+        f.i32Mul().get(inp).i32Add().set(rows[0]);
+        f.get(rows[0]).get(rowStep).i32Add().set(rows[1]);
+        f.get(rows[1]).get(rowStep).i32Add().set(rows[2]);
+        // two pixels per pass, a last odd one alone
+        f.get(ox1).get(ox).i32Sub().i32(2).i32GeS();
+        f.if(
+          () => {
+            blocks(2);
+            f.get(ox).i32(2).i32Add().set(ox);
+          },
+          () => {
+            blocks(1);
+            f.get(ox).i32(1).i32Add().set(ox);
+          },
+        );
+        f.br(0);
+      }),
+    );
+  };
+  f.get(iy0).set(iy);
+  f.get(out).set(outRow);
+  f.i32(0).set(oy);
   f.block(() =>
     f.loop(() => {
-      f.get(ox).get(ox1).i32GeS().brIf(1);
-      // first tap row: in + (iy0 * inW + ox * sw - padW) * c
-      f.get(iy0).get(inW).i32Mul().get(ox).get(sw).i32Mul().i32Add().get(padW).i32Sub();
-      inStride();
-      f.i32Mul().get(inp).i32Add().set(rows[0]);
-      f.get(rows[0]).get(rowStep).i32Add().set(rows[1]);
-      f.get(rows[1]).get(rowStep).i32Add().set(rows[2]);
-      // two pixels per pass, a last odd one alone
-      f.get(ox1).get(ox).i32Sub().i32(2).i32GeS();
-      f.if(
-        () => {
-          blocks(2);
-          f.get(ox).i32(2).i32Add().set(ox);
-        },
-        () => {
-          blocks(1);
-          f.get(ox).i32(1).i32Add().set(ox);
-        },
-      );
+      f.get(oy).get(rowCount).i32GeS().brIf(1);
+      pixelLoop();
+      f.get(oy).i32(1).i32Add().set(oy);
+      f.get(iy).get(iyStep).i32Add().set(iy);
+      f.get(outRow).get(outStep).i32Add().set(outRow);
       f.br(0);
     }),
   );
