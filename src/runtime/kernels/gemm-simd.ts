@@ -46,8 +46,9 @@ export function prepareSimdGemm(ctx: PrepareContext, channels: number, depth: nu
 }
 
 /**
- * Copies `weights` ([channels][depth] int8) into rows of depth8 padded with
- * zeros (and zero rows up to a multiple of four channels), or into
+ * Copies `weights` ([channels][depth] int8) into groups of four channels,
+ * [depth8 / 8][4][8] each, zero beyond the real depth (and zero channels up
+ * to a multiple of four), or into
  * gemm_int8_lanes' blocks of 16 channels, and the packed
  * per-channel bias and multipliers, into the SIMD memory. The input offset
  * joins the bias here: bias + input_offset * sum_k w[o][k].
@@ -65,8 +66,10 @@ export function bindSimdGemm(
   const w = simd.int8(g.weights, channels4(g.channels) * g.depth8);
   if (g.lanes) packLanesWeights(weights, g.channels, g.depth, g.depth8, w);
   else {
+    // gemm_int8: per group of four channels, blocks of 8 inputs of each channel in turn
     for (let o = 0; o < g.channels; o++) {
-      w.set(weights.subarray(o * g.depth, (o + 1) * g.depth), o * g.depth8);
+      const row = (o >> 2) * 4 * g.depth8 + (o & 3) * 8;
+      for (let k = 0; k < g.depth; k++) w[row + (k >> 3) * 32 + (k & 7)] = weights[o * g.depth + k];
     }
   }
   const folded = new Int32Array(g.channels);

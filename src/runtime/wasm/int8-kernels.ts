@@ -13,7 +13,9 @@
  *   beyond the real depth and for channels past `channels` up to a multiple
  *   of 4, so whatever x holds there adds nothing). Eight products per
  *   i32x4.dot_i16x8_s, four output channels per pass so each input load
- *   serves four of them.
+ *   serves four of them. Weights of a group of four channels interleaved by
+ *   blocks of 8 inputs ([depth8 / 8][4][8]) so that one pointer serves the
+ *   four, 16 inputs per loop iteration.
  * dw_int8: one output pixel row of a depthwise convolution with depth
  *   multiplier 1, eight channels per vector (i32x4.extmul_low/high_i16x8_s),
  *   taps outside the image skipped as in the reference.
@@ -104,7 +106,7 @@ function gemmInt8(): FunctionBuilder {
   const k = f.local('i32');
   const x0 = f.local('i32');
   const x1 = f.local('i32');
-  const wp = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
+  const wq = f.local('i32');
   const left = f.local('i32');
   const off = f.local('v128');
   const xv0 = f.local('v128');
@@ -136,19 +138,27 @@ function gemmInt8(): FunctionBuilder {
         f.get(o).get(channels).i32GeS().brIf(1);
         for (const v of a) f.v128Zero().set(v);
         if (rowsNow === 2) for (const v of b) f.v128Zero().set(v);
-        wp.forEach((p, j) => f.get(w).get(o).i32(j).i32Add().get(depth8).i32Mul().i32Add().set(p));
+        // the group's weights: blocks of 8 inputs of its four channels in turn
+        f.get(w).get(o).get(depth8).i32Mul().i32Add().set(wq);
+        /** The products of the 8 inputs from k + at (the block at wq + 4 * at). */
+        const step = (at: number) => {
+          f.get(x0).get(k).i32Add().i16x8Load8x8s(at).set(xv0);
+          if (rowsNow === 2) f.get(x1).get(k).i32Add().i16x8Load8x8s(at).set(xv1);
+          for (let j = 0; j < 4; j++) {
+            f.get(wq)
+              .i16x8Load8x8s(4 * at + 8 * j)
+              .set(wv);
+            f.get(a[j]).get(xv0).get(wv).i32x4DotI16x8s().i32x4Add().set(a[j]);
+            if (rowsNow === 2) f.get(b[j]).get(xv1).get(wv).i32x4DotI16x8s().i32x4Add().set(b[j]);
+          }
+        };
         f.i32(0).set(k);
         f.block(() =>
           f.loop(() => {
             f.get(k).get(depth8).i32GeS().brIf(1);
-            f.get(x0).get(k).i32Add().i16x8Load8x8s().set(xv0);
-            if (rowsNow === 2) f.get(x1).get(k).i32Add().i16x8Load8x8s().set(xv1);
-            wp.forEach((p, j) => {
-              f.get(p).get(k).i32Add().i16x8Load8x8s().set(wv);
-              f.get(a[j]).get(xv0).get(wv).i32x4DotI16x8s().i32x4Add().set(a[j]);
-              if (rowsNow === 2) f.get(b[j]).get(xv1).get(wv).i32x4DotI16x8s().i32x4Add().set(b[j]);
-            });
+            step(0);
             f.get(k).i32(8).i32Add().set(k);
+            f.get(wq).i32(32).i32Add().set(wq);
             f.br(0);
           }),
         );
