@@ -8,12 +8,17 @@
 import type { Kernel } from '../kernel';
 import { preparePool, type PoolParams } from './pooling';
 
+/** Pool parameters and the per-channel sums buffer eval() fills (sized in prepare: invoke allocates nothing). */
+export interface AveragePoolParams extends PoolParams {
+  sums: Float64Array;
+}
+
 export function averagePool(
-  p: PoolParams,
+  p: AveragePoolParams,
   x: Float32Array | Int8Array | Int16Array,
   y: Float32Array | Int8Array | Int16Array,
 ): void {
-  const { inputHeight, inputWidth, depth, outputHeight, outputWidth } = p;
+  const { inputHeight, inputWidth, depth, outputHeight, outputWidth, sums } = p;
   const isFloat = p.type === 'float32';
   const min = p.activationMin;
   const max = p.activationMax;
@@ -28,21 +33,26 @@ export function averagePool(
         const fx1 = Math.min(p.filterWidth, inputWidth - inX0);
         const count = Math.max(fy1 - fy0, 0) * Math.max(fx1 - fx0, 0);
         const outBase = ((b * outputHeight + oy) * outputWidth + ox) * depth;
-        for (let c = 0; c < depth; c++) {
-          let sum = 0;
-          for (let fy = fy0; fy < fy1; fy++) {
-            const rowBase = ((b * inputHeight + inY0 + fy) * inputWidth + inX0) * depth + c;
-            for (let fx = fx0; fx < fx1; fx++) {
-              sum = isFloat
-                ? Math.fround(sum + x[rowBase + fx * depth])
-                : sum + x[rowBase + fx * depth];
+        sums.fill(0);
+        // taps outer, channels inner (contiguous): each channel still sums its taps in the
+        // reference's order, which the float32 rounding after every add depends on
+        for (let fy = fy0; fy < fy1; fy++) {
+          for (let fx = fx0; fx < fx1; fx++) {
+            const tap = ((b * inputHeight + inY0 + fy) * inputWidth + inX0 + fx) * depth;
+            if (isFloat) {
+              for (let c = 0; c < depth; c++) sums[c] = Math.fround(sums[c] + x[tap + c]);
+            } else {
+              for (let c = 0; c < depth; c++) sums[c] += x[tap + c];
             }
           }
+        }
+        const half = count >> 1;
+        for (let c = 0; c < depth; c++) {
+          const sum = sums[c];
           let v: number;
           if (isFloat) {
             v = Math.fround(sum / count);
           } else {
-            const half = count >> 1;
             v = count === 0 ? 0 : Math.trunc(sum > 0 ? (sum + half) / count : (sum - half) / count);
           }
           y[outBase + c] = v < min ? min : v > max ? max : v;
@@ -52,9 +62,10 @@ export function averagePool(
   }
 }
 
-export const averagePool2d: Kernel<PoolParams> = {
+export const averagePool2d: Kernel<AveragePoolParams> = {
   prepare(node) {
-    return preparePool(node);
+    const p = preparePool(node);
+    return { ...p, sums: new Float64Array(p.depth) };
   },
   eval(node, p) {
     averagePool(p, node.inputs[0]!.data as Float32Array, node.outputs[0].data as Float32Array);

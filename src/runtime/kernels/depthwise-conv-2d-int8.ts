@@ -198,6 +198,9 @@ export function depthwiseInt8Simd(
         p.outputOffset,
         p.quantizedActivationMin,
         p.quantizedActivationMax,
+        1, // this row only
+        0,
+        0,
       );
       generic(input, iy0, out, oxB, p.outputWidth);
     }
@@ -234,27 +237,29 @@ function framedDepthwise(
       left,
       -p.inputOffset,
     );
-    for (let oy = 0; oy < p.outputHeight; oy++) {
-      dw3x3(
-        frame.byteOffset,
-        width,
-        p.outputDepth,
-        s.channels8,
-        s.blocked,
-        p.strideWidth,
-        p.dilationHeight,
-        p.dilationWidth,
-        oy * p.strideHeight,
-        0,
-        y.byteOffset + (b * p.outputHeight + oy) * outRow,
-        0,
-        p.outputWidth,
-        s.params3x3,
-        p.inputOffset,
-        p.outputOffset,
-        p.quantizedActivationMin,
-        p.quantizedActivationMax,
-      );
-    }
+    // every output row in one call
+    dw3x3(
+      frame.byteOffset,
+      width,
+      p.outputDepth,
+      s.channels8,
+      s.blocked,
+      p.strideWidth,
+      p.dilationHeight,
+      p.dilationWidth,
+      0,
+      0,
+      y.byteOffset + b * p.outputHeight * outRow,
+      0,
+      p.outputWidth,
+      s.params3x3,
+      p.inputOffset,
+      p.outputOffset,
+      p.quantizedActivationMin,
+      p.quantizedActivationMax,
+      p.outputHeight,
+      p.strideHeight,
+      outRow,
+    );
   }
 }

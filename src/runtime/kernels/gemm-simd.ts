@@ -6,9 +6,12 @@
  * layer read the input tensor in place; other convolutions first copy each
  * output row's receptive fields into an arena scratch buffer (im2col), taps
  * outside the image written as the input's zero point, which the input
- * offset turns into 0 as the reference's skipped taps.
+ * offset turns into 0 as the reference's skipped taps. Layers with a
+ * multiple of 16 output channels take gemm_int8_lanes (wasm/gemm-lanes.ts:
+ * output channels in the lanes, no horizontal sums), the others gemm_int8.
  */
 import type { PrepareContext } from '../kernel';
+import { packLanesWeights } from '../wasm/gemm-lanes';
 import { packRequantParams, requantParamsBytes } from '../wasm/requantize';
 import type { SimdRuntime } from '../wasm/simd-runtime';
 
@@ -17,6 +20,8 @@ export interface SimdGemm {
   depth: number;
   depth8: number;
   channels: number;
+  /** gemm_int8_lanes (channels a multiple of 16) rather than gemm_int8. */
+  lanes: boolean;
   /** Pointers into the SIMD memory, set by bind(). */
   weights: number;
   params: number;
@@ -30,12 +35,21 @@ export function prepareSimdGemm(ctx: PrepareContext, channels: number, depth: nu
   const depth8 = Math.ceil(depth / 8) * 8;
   ctx.reservePersistent(channels4(channels) * depth8);
   ctx.reservePersistent(requantParamsBytes(channels));
-  return { depth, depth8, channels, weights: 0, params: 0 };
+  return {
+    depth,
+    depth8,
+    channels,
+    lanes: channels % 16 === 0 && depth8 <= 64,
+    weights: 0,
+    params: 0,
+  };
 }
 
 /**
- * Copies `weights` ([channels][depth] int8) into rows of depth8 padded with
- * zeros (and zero rows up to a multiple of four channels), and the packed
+ * Copies `weights` ([channels][depth] int8) into groups of four channels,
+ * [depth8 / 8][4][8] each, zero beyond the real depth (and zero channels up
+ * to a multiple of four), or into
+ * gemm_int8_lanes' blocks of 16 channels, and the packed
  * per-channel bias and multipliers, into the SIMD memory. The input offset
  * joins the bias here: bias + input_offset * sum_k w[o][k].
  */
@@ -50,8 +64,13 @@ export function bindSimdGemm(
 ): void {
   g.weights = simd.alloc(channels4(g.channels) * g.depth8);
   const w = simd.int8(g.weights, channels4(g.channels) * g.depth8);
-  for (let o = 0; o < g.channels; o++) {
-    w.set(weights.subarray(o * g.depth, (o + 1) * g.depth), o * g.depth8);
+  if (g.lanes) packLanesWeights(weights, g.channels, g.depth, g.depth8, w);
+  else {
+    // gemm_int8: per group of four channels, blocks of 8 inputs of each channel in turn
+    for (let o = 0; o < g.channels; o++) {
+      const row = (o >> 2) * 4 * g.depth8 + (o & 3) * 8;
+      for (let k = 0; k < g.depth; k++) w[row + (k >> 3) * 32 + (k & 7)] = weights[o * g.depth + k];
+    }
   }
   const folded = new Int32Array(g.channels);
   // |acc| <= |folded bias| + 128 * sum |w|: the inputs are int8 (the offset is in the bias)
@@ -71,7 +90,7 @@ export function bindSimdGemm(
   new Uint8Array(simd.buffer, g.params, packed.length).set(packed);
 }
 
-/** Runs gemm_int8 over `rows` rows of `input` (stride `inputStride` bytes) into `output` (stride `channels`). */
+/** Runs gemm_int8 (or gemm_int8_lanes) over `rows` rows of `input` (stride `inputStride` bytes) into `output` (stride `channels`). */
 export function runSimdGemm(
   simd: SimdRuntime,
   g: SimdGemm,
@@ -83,7 +102,8 @@ export function runSimdGemm(
   max: number,
   output: number,
 ): void {
-  simd.kernels.gemm(
+  const gemm = g.lanes ? simd.kernels.gemmLanes : simd.kernels.gemm;
+  gemm(
     input,
     inputStride,
     rows,

@@ -13,7 +13,9 @@
  *   beyond the real depth and for channels past `channels` up to a multiple
  *   of 4, so whatever x holds there adds nothing). Eight products per
  *   i32x4.dot_i16x8_s, four output channels per pass so each input load
- *   serves four of them.
+ *   serves four of them. Weights of a group of four channels interleaved by
+ *   blocks of 8 inputs ([depth8 / 8][4][8]) so that one pointer serves the
+ *   four, 16 inputs per loop iteration.
  * dw_int8: one output pixel row of a depthwise convolution with depth
  *   multiplier 1, eight channels per vector (i32x4.extmul_low/high_i16x8_s),
  *   taps outside the image skipped as in the reference.
@@ -24,8 +26,11 @@ import { assembleModule, FunctionBuilder } from './assembler';
 import { f32KernelBuilders } from './f32-kernels';
 import { int16KernelBuilders } from './int16-kernels';
 import { copyKernelBuilders } from './copy-kernels';
+import { gemmInt8Lanes } from './gemm-lanes';
 import {
   initRequant,
+  loadBias,
+  REQUANT_GROUP_BYTES,
   requantize,
   requantLocals,
   requantRecord,
@@ -101,7 +106,7 @@ function gemmInt8(): FunctionBuilder {
   const k = f.local('i32');
   const x0 = f.local('i32');
   const x1 = f.local('i32');
-  const wp = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
+  const wq = f.local('i32');
   const left = f.local('i32');
   const off = f.local('v128');
   const xv0 = f.local('v128');
@@ -133,19 +138,27 @@ function gemmInt8(): FunctionBuilder {
         f.get(o).get(channels).i32GeS().brIf(1);
         for (const v of a) f.v128Zero().set(v);
         if (rowsNow === 2) for (const v of b) f.v128Zero().set(v);
-        wp.forEach((p, j) => f.get(w).get(o).i32(j).i32Add().get(depth8).i32Mul().i32Add().set(p));
+        // the group's weights: blocks of 8 inputs of its four channels in turn
+        f.get(w).get(o).get(depth8).i32Mul().i32Add().set(wq);
+        /** The products of the 8 inputs from k + at (the block at wq + 4 * at). */
+        const step = (at: number) => {
+          f.get(x0).get(k).i32Add().i16x8Load8x8s(at).set(xv0);
+          if (rowsNow === 2) f.get(x1).get(k).i32Add().i16x8Load8x8s(at).set(xv1);
+          for (let j = 0; j < 4; j++) {
+            f.get(wq)
+              .i16x8Load8x8s(4 * at + 8 * j)
+              .set(wv);
+            f.get(a[j]).get(xv0).get(wv).i32x4DotI16x8s().i32x4Add().set(a[j]);
+            if (rowsNow === 2) f.get(b[j]).get(xv1).get(wv).i32x4DotI16x8s().i32x4Add().set(b[j]);
+          }
+        };
         f.i32(0).set(k);
         f.block(() =>
           f.loop(() => {
             f.get(k).get(depth8).i32GeS().brIf(1);
-            f.get(x0).get(k).i32Add().i16x8Load8x8s().set(xv0);
-            if (rowsNow === 2) f.get(x1).get(k).i32Add().i16x8Load8x8s().set(xv1);
-            wp.forEach((p, j) => {
-              f.get(p).get(k).i32Add().i16x8Load8x8s().set(wv);
-              f.get(a[j]).get(xv0).get(wv).i32x4DotI16x8s().i32x4Add().set(a[j]);
-              if (rowsNow === 2) f.get(b[j]).get(xv1).get(wv).i32x4DotI16x8s().i32x4Add().set(b[j]);
-            });
+            step(0);
             f.get(k).i32(8).i32Add().set(k);
+            f.get(wq).i32(32).i32Add().set(wq);
             f.br(0);
           }),
         );
@@ -417,18 +430,26 @@ function dwInt8(broadcast: boolean): FunctionBuilder {
  * each tap's weights sit at a constant offset, and none may be -128.
  */
 function dw3x3Int8(broadcast: boolean): FunctionBuilder {
-  // (in, inW, c, c8, w, sw, dh, dw, iy0, padW, out, ox0, ox1, params, inOff, outOff, min, max)
+  // (in, inW, c, c8, w, sw, dh, dw, iy0, padW, out, ox0, ox1, params, inOff, outOff, min, max,
+  //  rowCount, iyStep, outStep): rowCount output rows, the first tap row and the output row
+  //  moving by iyStep input rows and outStep bytes from one to the next
   // broadcast: one input channel read by all c output channels (input pixel stride 1)
   const f = new FunctionBuilder(
     broadcast ? 'dw3x3_int8_c1' : 'dw3x3_int8',
-    new Array(18).fill('i32'),
+    new Array(21).fill('i32'),
     [],
   );
   const [inp, inW, c, c8, w, sw, dh, dw, iy0, padW, out, ox0, ox1] = Array.from(
     { length: 13 },
     (_, i) => i,
   );
-  const [params, , outOff, min, max] = Array.from({ length: 5 }, (_, i) => 13 + i);
+  const [params, , outOff, min, max, rowCount, iyStep, outStep] = Array.from(
+    { length: 8 },
+    (_, i) => 13 + i,
+  );
+  const oy = f.local('i32');
+  const iy = f.local('i32');
+  const outRow = f.local('i32');
   const ox = f.local('i32');
   const cb = f.local('i32');
   const o = f.local('i32');
@@ -446,14 +467,14 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
   const rl = requantLocals(f);
   const record = () => requantRecord(f, params, o);
   const outAddr = (pix: number) => () => {
-    f.get(out).get(ox);
+    f.get(outRow).get(ox);
     if (pix) f.i32(pix).i32Add();
     f.get(c).i32Mul().i32Add().get(o).i32Add();
   };
   const emitGroup = (v: number, pix: number) => {
     f.block(() => {
       f.get(c).get(o).i32Sub().tee(left).i32(0).i32LeS().brIf(0);
-      requantize(f, v, record, rl);
+      requantize(f, v, record, rl, true);
       f.get(left).i32(4).i32GeS();
       f.if(
         () => store4(f, v, outAddr(pix)),
@@ -487,9 +508,13 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
     f.block(() =>
       f.loop(() => {
         f.get(cb).get(c8).i32GeS().brIf(1);
+        // the sums start from the bias of their group of four channels
+        const blockRecord = () => requantRecord(f, params, cb);
         for (let pix = 0; pix < pixels; pix++) {
-          f.v128Zero().set(lo[pix]);
-          f.v128Zero().set(hi[pix]);
+          loadBias(f, blockRecord);
+          f.set(lo[pix]);
+          loadBias(f, blockRecord, REQUANT_GROUP_BYTES);
+          f.set(hi[pix]);
         }
         for (let t = 0; t < 9; t += 2) {
           f.get(wp)
@@ -516,9 +541,9 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
           f.if(
             () => {
               f.get(cb).i32(4).i32Add().set(o);
-              requantize(f, hi[pix], record, rl);
+              requantize(f, hi[pix], record, rl, true);
               f.get(cb).set(o);
-              requantize(f, lo[pix], record, rl);
+              requantize(f, lo[pix], record, rl, true);
               outAddr(pix)();
               f.get(lo[pix]).get(hi[pix]).i16x8NarrowI32x4s();
               f.v128Zero().i8x16NarrowI16x8s().v128Store64Lane(0);
@@ -551,28 +576,43 @@ function dw3x3Int8(broadcast: boolean): FunctionBuilder {
   f.get(sw);
   inStride();
   f.i32Mul().set(pixStep);
-  f.get(ox0).set(ox);
+  const pixelLoop = () => {
+    f.get(ox0).set(ox);
+    f.block(() =>
+      f.loop(() => {
+        f.get(ox).get(ox1).i32GeS().brIf(1);
+        // first tap row: in + (iy * inW + ox * sw - padW) * c
+        f.get(iy).get(inW).i32Mul().get(ox).get(sw).i32Mul().i32Add().get(padW).i32Sub();
+        inStride();
+        f.i32Mul().get(inp).i32Add().set(rows[0]);
+        f.get(rows[0]).get(rowStep).i32Add().set(rows[1]);
+        f.get(rows[1]).get(rowStep).i32Add().set(rows[2]);
+        // two pixels per pass, a last odd one alone
+        f.get(ox1).get(ox).i32Sub().i32(2).i32GeS();
+        f.if(
+          () => {
+            blocks(2);
+            f.get(ox).i32(2).i32Add().set(ox);
+          },
+          () => {
+            blocks(1);
+            f.get(ox).i32(1).i32Add().set(ox);
+          },
+        );
+        f.br(0);
+      }),
+    );
+  };
+  f.get(iy0).set(iy);
+  f.get(out).set(outRow);
+  f.i32(0).set(oy);
   f.block(() =>
     f.loop(() => {
-      f.get(ox).get(ox1).i32GeS().brIf(1);
-      // first tap row: in + (iy0 * inW + ox * sw - padW) * c
-      f.get(iy0).get(inW).i32Mul().get(ox).get(sw).i32Mul().i32Add().get(padW).i32Sub();
-      inStride();
-      f.i32Mul().get(inp).i32Add().set(rows[0]);
-      f.get(rows[0]).get(rowStep).i32Add().set(rows[1]);
-      f.get(rows[1]).get(rowStep).i32Add().set(rows[2]);
-      // two pixels per pass, a last odd one alone
-      f.get(ox1).get(ox).i32Sub().i32(2).i32GeS();
-      f.if(
-        () => {
-          blocks(2);
-          f.get(ox).i32(2).i32Add().set(ox);
-        },
-        () => {
-          blocks(1);
-          f.get(ox).i32(1).i32Add().set(ox);
-        },
-      );
+      f.get(oy).get(rowCount).i32GeS().brIf(1);
+      pixelLoop();
+      f.get(oy).i32(1).i32Add().set(oy);
+      f.get(iy).get(iyStep).i32Add().set(iy);
+      f.get(outRow).get(outStep).i32Add().set(outRow);
       f.br(0);
     }),
   );
@@ -717,6 +757,8 @@ function svdfInt8(): FunctionBuilder {
 export interface Int8Kernels {
   memory: WebAssembly.Memory;
   gemm: (...args: number[]) => void;
+  /** gemm with output channels in the lanes, 16 at a time (gemm-lanes.ts). */
+  gemmLanes: (...args: number[]) => void;
   dw: (...args: number[]) => void;
   /** dw for a one-channel input read by every output channel. */
   dwC1: (...args: number[]) => void;
@@ -749,6 +791,7 @@ export function int8KernelModule(): WebAssembly.Module | null {
   try {
     const bytes = assembleModule([
       gemmInt8(),
+      gemmInt8Lanes(),
       dwInt8(false),
       dwInt8(true),
       dw3x3Int8(false),
@@ -773,6 +816,7 @@ export function instantiateInt8Kernels(memory: WebAssembly.Memory): Int8Kernels 
   return {
     memory,
     gemm: instance.exports.gemm_int8 as (...args: number[]) => void,
+    gemmLanes: instance.exports.gemm_int8_lanes as (...args: number[]) => void,
     dw: instance.exports.dw_int8 as (...args: number[]) => void,
     dwC1: instance.exports.dw_int8_c1 as (...args: number[]) => void,
     dw3x3: instance.exports.dw3x3_int8 as (...args: number[]) => void,

@@ -196,22 +196,24 @@ function mulShr31(
 /**
  * Requantizes the i32x4 in `acc` with the record at the address `record()`
  * pushes and the constants initRequant() splatted (output offset, clamp
- * range); leaves the clamped i32x4 in `acc`.
+ * range); leaves the clamped i32x4 in `acc`. `biasInAcc`: the kernel started
+ * its sums from the record's bias (loadBias), saving a load and an add here.
  */
 export function requantize(
   f: FunctionBuilder,
   acc: number,
   record: () => void,
   l: RequantLocals,
+  biasInAcc = false,
 ): void {
   const load = (offset: number) => {
     record();
-    f.v128Load(offset);
+    return f.v128Load(offset);
   };
   // x = acc + bias
   f.get(acc);
-  load(0);
-  f.i32x4Add().set(l.x);
+  if (!biasInAcc) load(0).i32x4Add();
+  f.set(l.x);
   record();
   f.i32Load(112);
   f.if(
@@ -252,6 +254,12 @@ export function requantize(
   f.get(l.t).get(l.outOff).i32x4Add();
   f.get(l.min).i32x4MaxS();
   f.get(l.max).i32x4MinS().set(acc);
+}
+
+/** Pushes the bias of the group whose record starts `groupOffset` bytes after the address `record()` pushes. */
+export function loadBias(f: FunctionBuilder, record: () => void, groupOffset = 0): void {
+  record();
+  f.v128Load(groupOffset);
 }
 
 /** Stores the low bytes of the first `count` (1..4) lanes of `v` at addr. */

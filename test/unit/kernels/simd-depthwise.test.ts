@@ -7,13 +7,11 @@
  * channel counts off the eight-lane blocks, a one-channel input read by every
  * output channel, two batches, and input zero points at both ends.
  */
-import { strict as assert } from 'node:assert';
 import { GraphBuilder } from '../../../src/tflite/convert/graph-builder';
 import { BuiltinOperator, type PaddingName } from '../../../src/tflite/model';
 import { writeModel } from '../../../src/tflite/writer';
-import { Interpreter } from '../../../src/runtime/interpreter';
 import { mulberry32 } from '../../../src/model/random';
-import { simdAvailable } from '../../../src/runtime/wasm/simd-runtime';
+import { assertSimdEqualsReference } from '../../helpers/simd-compare';
 import { computePaddingHeightWidth } from '../../../src/runtime/kernels/padding';
 
 interface DepthwiseCase {
@@ -143,26 +141,7 @@ const CASES: DepthwiseCase[] = [
 describe('SIMD 3x3 depthwise over a framed input', () => {
   for (const [i, c] of CASES.entries()) {
     it(`equals the reference loop: ${c.name}`, () => {
-      assert.ok(simdAvailable());
-      const bytes = model(c, 70 + i);
-      const simd = new Interpreter(bytes);
-      const plain = new Interpreter(bytes, { simd: false });
-      assert.ok(simd.persistentBytes > 0 && plain.persistentBytes === 0);
-      const rand = mulberry32(3 + i);
-      const length = simd.inputs[0].data.length;
-      for (let trial = 0; trial < 3; trial++) {
-        const input = Array.from({ length }, () =>
-          trial === 2 ? (rand() < 0.5 ? -128 : 127) : Math.floor(rand() * 256) - 128,
-        );
-        simd.setInput(0, input);
-        plain.setInput(0, input);
-        simd.invoke();
-        plain.invoke();
-        const want = Array.from(plain.outputs[0].data as Int8Array);
-        assert.deepEqual(Array.from(simd.outputs[0].data as Int8Array), want, `trial ${trial}`);
-        const inside = want.filter((v) => v > -128 && v < 127).length;
-        assert.ok(inside > want.length / 3, `${inside} of ${want.length} outputs unsaturated`);
-      }
+      assertSimdEqualsReference(model(c, 70 + i), 3 + i);
     });
   }
 });
