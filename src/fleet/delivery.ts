@@ -321,11 +321,26 @@ export class Delivery {
       t.link.expire(now);
       receiving.push(t);
     }
-    // Repairs first, each on the device's own topic.
-    for (const t of receiving) {
-      for (const i of t.link.wanted(this.bcastHigh)) {
-        if (this.pending >= MAX_PENDING) return;
-        this.publish(c.topics.chunk(t.id), c.bundle.chunk(i), true);
+    // Repairs first. A chunk one device misses goes on its own topic; a
+    // chunk several miss (devices that accepted the offer after the first
+    // broadcast, a burst lost at the broker) goes once more on the fan-out
+    // topic, as reliable multicast repairs do: holders count a duplicate.
+    const wants = receiving.map((t) => ({ t, chunks: t.link.wanted(this.bcastHigh) }));
+    const missing = new Map<number, number>();
+    if (c.bundle.offer.fanout) {
+      for (const w of wants) for (const i of w.chunks) missing.set(i, (missing.get(i) ?? 0) + 1);
+    }
+    const rebroadcast = new Set<number>();
+    for (const { t, chunks } of wants) {
+      for (const i of chunks) {
+        if ((missing.get(i) ?? 0) < 2) {
+          if (this.pending >= MAX_PENDING) return;
+          this.publish(c.topics.chunk(t.id), c.bundle.chunk(i), true);
+        } else if (!rebroadcast.has(i)) {
+          if (this.pending >= MAX_PENDING) return;
+          this.publish(c.topics.fanout(c.bundle.offer.deployId), c.bundle.chunk(i), true);
+          rebroadcast.add(i);
+        }
         t.link.markSent(i, now);
       }
     }
