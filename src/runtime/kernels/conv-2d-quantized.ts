@@ -31,7 +31,7 @@ import {
 } from '../quant/multiplier';
 import type { ConvParams } from './conv-params';
 import { tapEnd, tapStart } from './padding';
-import { biasValues, perChannelMultipliers } from './quant-params';
+import { biasValues, foldInputOffset, perChannelMultipliers } from './quant-params';
 
 export interface ConvQuantParams extends ConvParams {
   inputOffset: number;
@@ -127,14 +127,17 @@ export function prepareConvQuantized(node: NodeContext, c: ConvParams): ConvQuan
   const biasData = biasValues(node, bias, c.outputDepth);
   // int16 activations have no input offset (zero point 0 by the quantization spec).
   const inputOffset = x.type === 'int16' ? 0 : -inQ.zeroPoint;
-  const accBase = new Float64Array(c.outputDepth);
+  // Filters are [outputDepth, h, w, inputDepth]: one contiguous run per output channel.
   const perFilter = c.filterHeight * c.filterWidth * c.filterInputDepth;
-  const wd = w.data as Int8Array;
-  for (let oc = 0; oc < c.outputDepth; oc++) {
-    let sum = 0;
-    for (let k = 0; k < perFilter; k++) sum += wd[oc * perFilter + k];
-    accBase[oc] = biasData[oc] + inputOffset * sum;
-  }
+  const accBase = foldInputOffset(
+    biasData,
+    inputOffset,
+    w.data as Int8Array,
+    c.outputDepth,
+    perFilter,
+    perFilter,
+    1,
+  );
   const [quantizedActivationMin, quantizedActivationMax] = quantizedActivationRange(
     fusedActivation(node),
     y.type,

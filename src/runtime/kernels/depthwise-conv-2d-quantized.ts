@@ -25,7 +25,7 @@ import {
 } from '../quant/multiplier';
 import type { DepthwiseParams } from './conv-params';
 import { tapEnd, tapStart } from './padding';
-import { biasValues, perChannelMultipliers } from './quant-params';
+import { biasValues, foldInputOffset, perChannelMultipliers } from './quant-params';
 
 export interface DepthwiseQuantParams extends DepthwiseParams {
   inputOffset: number;
@@ -112,14 +112,16 @@ export function prepareDepthwiseQuantized(
   if (!w.isConstant) throw new KernelError(node, `filter "${w.name}" must be constant`);
   const biasData = biasValues(node, bias, d.outputDepth);
   const inputOffset = x.type === 'int16' ? 0 : -inQ.zeroPoint;
-  const accBase = new Float64Array(d.outputDepth);
-  const wd = w.data as Int8Array;
-  const taps = d.filterHeight * d.filterWidth;
-  for (let oc = 0; oc < d.outputDepth; oc++) {
-    let sum = 0;
-    for (let k = 0; k < taps; k++) sum += wd[k * d.outputDepth + oc];
-    accBase[oc] = biasData[oc] + inputOffset * sum;
-  }
+  // Filters are [1, h, w, outputDepth]: a channel's taps are outputDepth apart.
+  const accBase = foldInputOffset(
+    biasData,
+    inputOffset,
+    w.data as Int8Array,
+    d.outputDepth,
+    d.filterHeight * d.filterWidth,
+    1,
+    d.outputDepth,
+  );
   const [quantizedActivationMin, quantizedActivationMax] = quantizedActivationRange(
     fusedActivation(node),
     y.type,

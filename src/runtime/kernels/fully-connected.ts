@@ -35,7 +35,12 @@ import {
   type FullyConnectedQuantParams,
   type FullyConnectedShape,
 } from './fully-connected-reference';
-import { biasValues, perChannelMultipliers, perTensorConvMultiplier } from './quant-params';
+import {
+  biasValues,
+  foldInputOffset,
+  perChannelMultipliers,
+  perTensorConvMultiplier,
+} from './quant-params';
 import { bindSimdGemm, prepareSimdGemm, runSimdGemm, type SimdGemm } from './gemm-simd';
 import { bindSimdGemm16, prepareSimdGemm16, runSimdGemm16, type SimdGemm16 } from './gemm16-simd';
 import type { SimdRuntime } from '../wasm/simd-runtime';
@@ -136,13 +141,9 @@ function prepareQuantized(
   const weightsOffset = -wQ.zeroPoint;
   let accBase: Float64Array | null = null;
   if (w.isConstant && weightsOffset === 0 && (!bias || bias.isConstant)) {
-    accBase = new Float64Array(shape.outputDepth);
+    const { outputDepth, accumDepth } = shape;
     const wd = w.data as Int8Array;
-    for (let o = 0; o < shape.outputDepth; o++) {
-      let sum = 0;
-      for (let d = 0; d < shape.accumDepth; d++) sum += wd[o * shape.accumDepth + d];
-      accBase[o] = biasData[o] + inputOffset * sum;
-    }
+    accBase = foldInputOffset(biasData, inputOffset, wd, outputDepth, accumDepth, accumDepth, 1);
   }
   const [quantizedActivationMin, quantizedActivationMax] = quantizedActivationRange(
     fusedActivation(node),

@@ -80,3 +80,28 @@ export function biasValues(
   }
   return out;
 }
+
+/**
+ * The accumulator's start per output channel with the input offset folded
+ * in: bias[o] + inputOffset * sum_k w(o, k), for constant weights without a
+ * zero point. The reference sums (w) * (x + inputOffset) + bias; integer sums
+ * are exact in any order, so starting from this and adding w * x is the same
+ * result. Weight (o, k) sits at o * outputStride + k * tapStride.
+ */
+export function foldInputOffset(
+  bias: Float64Array,
+  inputOffset: number,
+  weights: Int8Array,
+  outputDepth: number,
+  taps: number,
+  outputStride: number,
+  tapStride: number,
+): Float64Array {
+  const out = new Float64Array(outputDepth);
+  for (let o = 0; o < outputDepth; o++) {
+    let sum = 0;
+    for (let k = 0; k < taps; k++) sum += weights[o * outputStride + k * tapStride];
+    out[o] = bias[o] + inputOffset * sum;
+  }
+  return out;
+}

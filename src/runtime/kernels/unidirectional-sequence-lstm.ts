@@ -33,7 +33,7 @@ import {
 import type { RuntimeTensor } from '../tensor';
 import { quantizeMultiplier } from '../quant/multiplier';
 import { f32 } from '../quant/rounding';
-import { biasValues, perTensorConvMultiplier } from './quant-params';
+import { biasValues, foldInputOffset, perTensorConvMultiplier } from './quant-params';
 import { checkedLog2 } from './sigmoid-params';
 import type { FullyConnectedQuantParams } from './fully-connected-reference';
 import {
@@ -213,13 +213,8 @@ function quantizedFc(
   const weightsOffset = -wQ.zeroPoint;
   let accBase: Float64Array | null = null;
   if (weightsOffset === 0) {
-    accBase = new Float64Array(outputDepth);
     const wd = w.data as Int8Array;
-    for (let o = 0; o < outputDepth; o++) {
-      let sum = 0;
-      for (let d = 0; d < accumDepth; d++) sum += wd[o * accumDepth + d];
-      accBase[o] = biasData[o] + inputOffset * sum;
-    }
+    accBase = foldInputOffset(biasData, inputOffset, wd, outputDepth, accumDepth, accumDepth, 1);
   }
   return {
     batches: size.timeMajor ? size.batchSize : 1,
